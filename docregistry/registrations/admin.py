@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from .models import Application, Authority, Institution, Notification, PracticeScope, Region, RegistrationWindow
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "registration_number", "region", "is_active"]
+    search_fields = ["name", "registration_number"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(PracticeScope)
+class PracticeScopeAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "position", "is_active"]
+    list_filter = ["category", "is_active"]
+    list_editable = ["position", "is_active"]
+
+
+@admin.register(RegistrationWindow)
+class RegistrationWindowAdmin(admin.ModelAdmin):
+    list_display = ["authority", "starts_on", "ends_on"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read-only: applications move only through the portals' services."""
+
+    list_display = ["number", "name", "type", "state", "institution", "submitted_at"]
+    list_filter = ["state", "type"]
+    search_fields = ["number", "name"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "recipient", "state", "attempts"]
+    list_filter = ["state", "channel"]

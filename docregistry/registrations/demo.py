@@ -1,0 +1,90 @@
+"""Demo data: one authority, two institutions, a small roster and one account per role."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from docregistry.accounts.models import Role, User
+from docregistry.validators import id_check_char
+from qualifications.models import Qualification
+
+from . import codes
+from .models import Authority, Category, Institution, Level, Region, RegistrationWindow
+
+PASSWORD = "Demo-2026"
+
+
+def make_id_number(region: str, born: datetime.date, sequence: int) -> str:
+    """A valid resident ID number (check digit computed) for demo and test data."""
+    first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_certificate_code(*, year: int, id_number: str, level: str, category: str) -> str:
+    return f"{year}{id_number[:2]}{codes.LEVEL_DIGITS[level]}{codes.CATEGORY_DIGITS[category]}{id_number}"
+
+
+ROSTER = [
+    # name, born, sequence, level, category, obtained
+    ("张伟", datetime.date(1994, 3, 15), 12, Level.PHYSICIAN, Category.CLINICAL, datetime.date(2025, 9, 1)),
+    ("王芳", datetime.date(1996, 7, 2), 24, Level.ASSISTANT, Category.CLINICAL, datetime.date(2023, 9, 1)),
+    ("李娜", datetime.date(1990, 11, 30), 46, Level.PHYSICIAN, Category.TCM, datetime.date(2019, 9, 1)),
+    ("阿依古丽·买买提", datetime.date(1995, 1, 8), 38, Level.PHYSICIAN, Category.DENTAL, datetime.date(2025, 9, 1)),
+]
+
+
+@transaction.atomic
+def seed_demo() -> list[tuple[str, str, str]]:
+    """Create (or refresh) the demo data; returns (portal, username, password) for each login."""
+    chaoyang = Region.objects.get(code="110105")
+    authority, _ = Authority.objects.update_or_create(
+        name="北京市朝阳区卫生健康委员会", defaults={"region": chaoyang}
+    )
+    hospitals = []
+    for reg_no, name, address in [
+        ("PDY00001-911010516", "北京市朝阳区第一人民医院", "北京市朝阳区工人体育场南路8号"),
+        ("PDY00002-911010516", "北京朝阳中医医院", "北京市朝阳区东三环北路5号"),
+    ]:
+        institution, _ = Institution.objects.update_or_create(
+            registration_number=reg_no,
+            defaults={
+                "name": name,
+                "address": address,
+                "postcode": "100020",
+                "region": chaoyang,
+                "responsible_person": "刘敏",
+                "mobile": "13800000001",
+                "license_checked": True,
+                "authorisation_checked": True,
+                "entrusted_id_checked": True,
+            },
+        )
+        hospitals.append(institution)
+    for name, born, sequence, level, category, obtained in ROSTER:
+        id_number = make_id_number("110105", born, sequence)
+        code = make_certificate_code(year=obtained.year, id_number=id_number, level=level, category=category)
+        Qualification.objects.update_or_create(
+            certificate_code=code,
+            defaults={"name": name, "id_number": id_number, "level": level, "category": category, "obtained_on": obtained},
+        )
+    year = timezone.localdate().year
+    RegistrationWindow.objects.get_or_create(
+        authority=authority, starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31)
+    )
+    first = ROSTER[0]
+    accounts = [
+        ("physician", dict(role=Role.PHYSICIAN, real_name=first[0], id_number=make_id_number("110105", first[1], first[2]),
+                           mobile="13912345678", email="zhangwei@example.com", mobile_verified_at=timezone.now())),
+        ("hospital", dict(role=Role.INSTITUTION, real_name="刘敏", institution=hospitals[0], mobile="13800000001")),
+        ("clerk", dict(role=Role.AUTHORITY, real_name="陈静", authority=authority, mobile="13800000002")),
+        ("admin", dict(role=Role.ADMIN, is_staff=True, is_superuser=True)),
+    ]  # fmt: skip
+    logins = []
+    for username, fields in accounts:
+        user, created = User.objects.update_or_create(username=username, defaults=fields)
+        if created:
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+        logins.append((fields["role"], username, PASSWORD))
+    return logins

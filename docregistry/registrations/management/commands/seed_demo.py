@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+from django.urls import reverse
+
+from docregistry.accounts.portals import portal_home
+from docregistry.registrations.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data and print the demo logins (safe to run again)."
+
+    def handle(self, *args, **options):
+        from docregistry.accounts.models import User
+
+        logins = seed_demo()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password changes are kept):"))
+        for role, username, password in logins:
+            url = portal_home(User(role=role, is_superuser=role == "admin"))
+            if role != "admin":
+                url = url.rstrip("/") + "/login/"
+            self.stdout.write(f"  {role:<12} {username:<10} {password:<12} http://127.0.0.1:8000{url}")
+        self.stdout.write(f"  home: http://127.0.0.1:8000{reverse('home')}")

@@ -1,0 +1,116 @@
+"""Who may see what: every read of an object a user asked for goes through here.
+
+A missing object and another user's object answer the same: ``Http404``.
+"""
+
+import datetime
+import unicodedata
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from docregistry.accounts.models import Role, User
+
+from .models import Application, Document, Institution
+
+State = Application.State
+
+
+def applications_visible_to(user: User) -> QuerySet[Application]:
+    """Every application ``user`` may open, by role; nothing for anyone else."""
+    qs = Application.objects.select_related("institution", "institution__region", "physician")
+    if user.role == Role.PHYSICIAN:
+        return qs.filter(physician=user)
+    if user.role == Role.INSTITUTION and user.institution_id:
+        return qs.filter(institution_id=user.institution_id).exclude(state=State.DRAFT)
+    if user.role == Role.AUTHORITY and user.authority_id:
+        return qs.filter(institution__region__code__startswith=user.authority.region.prefix).exclude(
+            state__in=(State.DRAFT, State.SUBMITTED)
+        )
+    return qs.none()
+
+
+def application_get(*, user: User, pk: int) -> Application:
+    return get_object_or_404(applications_visible_to(user), pk=pk)
+
+
+def application_get_by_number(*, user: User, number: str) -> Application:
+    return get_object_or_404(applications_visible_to(user), number=normalize_application_number(number))
+
+
+def normalize_application_number(raw: str) -> str:
+    """Accept a number as typed or scanned: spaces, full-width digits and missing dashes are fine."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
+    if len(digits) == 16:
+        return f"{digits[:4]}-{digits[4:10]}-{digits[10:]}"
+    return (raw or "").strip()
+
+
+def document_get(*, user: User, pk: int) -> Document:
+    return get_object_or_404(Document.objects.filter(application__in=applications_visible_to(user)), pk=pk)
+
+
+def institutions_search(query: str, *, limit: int = 20) -> QuerySet[Institution]:
+    """Institutions a physician may address, by name or registration number."""
+    query = (query or "").strip()
+    qs = Institution.objects.filter(is_active=True).select_related("region")
+    if not query:
+        return qs.none()
+    return qs.filter(Q(name__icontains=query) | Q(registration_number__icontains=query))[:limit]
+
+
+def applications_filter(qs: QuerySet[Application], filters: dict) -> QuerySet[Application]:
+    """The combinable search of the institution and authority lists; empty values are ignored."""
+    if filters.get("name"):
+        qs = qs.filter(name__contains=filters["name"].strip())
+    if filters.get("id_number"):
+        qs = qs.filter(physician__id_number=filters["id_number"].strip().upper())
+    if filters.get("number"):
+        qs = qs.filter(number=normalize_application_number(filters["number"]))
+    if filters.get("type"):
+        qs = qs.filter(type=filters["type"])
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("submitted_from"):
+        qs = qs.filter(submitted_at__date__gte=filters["submitted_from"])
+    if filters.get("submitted_to"):
+        qs = qs.filter(submitted_at__date__lte=filters["submitted_to"])
+    return qs.order_by("submitted_at", "pk")
+
+
+def mask_id_number(id_number: str) -> str:
+    """First 6 and last 4 characters shown: 110105********002X."""
+    if len(id_number) < 10:
+        return id_number
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def current_step(application: Application) -> str:
+    """What the application waits for, in words."""
+    if application.state == State.DRAFT:
+        return _("Draft: not yet submitted.")
+    if application.state == State.SUBMITTED:
+        return _("Waiting for %(institution)s to confirm.") % {"institution": application.institution}
+    if application.state == State.INSTITUTION_APPROVED:
+        return _("Confirmed by %(institution)s; waiting for the health authority's decision.") % {
+            "institution": application.institution
+        }
+    if application.state == State.RETURNED:
+        return _("Returned to you: correct it and submit again.")
+    if application.state == State.AUTHORITY_APPROVED:
+        return _("Approved: the registration is in force.")
+    if application.state == State.REFUSED:
+        return _("Refused by the health authority.")
+    return _("Withdrawn.")
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Monday–Friday days after ``start`` up to and including ``end`` (public holidays not counted)."""
+    days = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days

@@ -1,0 +1,13 @@
+"""Test runs: fast hashing, in-memory SMS and mail, files in a temporary folder."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "docregistry.accounts.sms.locmem.SmsBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="docregistry-media-"))
+LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("physician/", include("physicians.urls")),
+    path("institution/", include("institutions.urls")),
+    path("authority/", include("authority.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,9 @@
+from django.views.generic import TemplateView
+
+from docregistry.accounts.models import Role
+from docregistry.accounts.portals import PortalMixin
+
+
+class IndexView(PortalMixin, TemplateView):
+    role = Role.INSTITUTION
+    template_name = "institutions/index.html"
