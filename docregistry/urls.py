@@ -8,5 +8,6 @@ urlpatterns = [
     path("physician/", include("physicians.urls")),
     path("institution/", include("institutions.urls")),
     path("authority/", include("authority.urls")),
+    path("qualifications/", include("qualifications.urls")),
     path("admin/", admin.site.urls),
 ]
