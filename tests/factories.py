@@ -9,7 +9,16 @@ from django.utils import timezone
 from docregistry.accounts.models import Role, User
 from docregistry.registrations import services
 from docregistry.registrations.demo import make_certificate_code, make_id_number
-from docregistry.registrations.models import Application, Authority, Category, Institution, Level, Region
+from docregistry.registrations.models import (
+    Application,
+    Authority,
+    Category,
+    Institution,
+    Level,
+    PracticeScope,
+    Region,
+)
+from docregistry.registrations.reference import load_reference_data
 from qualifications.models import Qualification
 
 PASSWORD = "Test-pass-2026"
@@ -113,6 +122,12 @@ def application_for(physician: User, institution: Institution, **fields) -> Appl
     return Application.objects.create(**defaults)
 
 
+def ensure_reference_data() -> None:
+    """Regions and scopes come from a migration; transactional tests flush them, so reload."""
+    if not Region.objects.filter(code="110105").exists():
+        load_reference_data(Region, PracticeScope)
+
+
 @dataclass
 class World:
     """A physician with a matched qualification, an institution with staff, an authority with a clerk."""
@@ -126,6 +141,7 @@ class World:
 
     @classmethod
     def create(cls) -> "World":
+        ensure_reference_data()
         physician = PhysicianFactory()
         institution = InstitutionFactory()
         authority = AuthorityFactory(region=Region.objects.get(code="110105"))

@@ -32,3 +32,12 @@ PRACTICE_SCOPES = {
     "public_health": ["公共卫生类别专业", OTHER_SCOPE],
     "tcm": ["中医专业", "中西医结合专业", "蒙医专业", "藏医专业", "维医专业", "傣医专业", OTHER_SCOPE],
 }  # fmt: skip
+
+
+def load_reference_data(Region, PracticeScope) -> None:  # noqa: N803 - model classes, possibly historical
+    """Insert the regions and scopes above; safe to run again (used by the migration and by tests)."""
+    for code, name in {**PROVINCES, **LOCAL_REGIONS}.items():
+        Region.objects.update_or_create(code=code, defaults={"name": name})
+    for category, names in PRACTICE_SCOPES.items():
+        for position, name in enumerate(names):
+            PracticeScope.objects.update_or_create(category=category, name=name, defaults={"position": position})
