@@ -11,3 +11,5 @@ SMS_BACKEND = "docregistry.accounts.sms.locmem.SmsBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="docregistry-media-"))
 LANGUAGE_CODE = "zh-hans"
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
