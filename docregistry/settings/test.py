@@ -13,3 +13,7 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="docregistry-media-"))
 LANGUAGE_CODE = "zh-hans"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Tasks run in-process in tests, even when REDIS_URL points at a real broker; the
+# tests that need a real worker (marker celery_worker) switch eager mode off.
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
