@@ -60,7 +60,9 @@ def notify_application_change(*, application: Application, actor, comment: str =
                 body=body,
                 application=application,
             )
-    decided = application.state in (Application.State.AUTHORITY_APPROVED, Application.State.REFUSED)
+    decided = application.state in (Application.State.AUTHORITY_APPROVED, Application.State.REFUSED) or (
+        application.state == Application.State.RETURNED and getattr(actor, "role", "") == "authority"
+    )
     if decided and application.institution_id and application.institution.mobile:
         with translation.override("zh-hans"):
             institution_body = _("Application %(number)s of %(name)s: %(state)s.") % {

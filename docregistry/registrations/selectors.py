@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, User
 
-from .models import Application, Document, Institution
+from .models import Application, Authority, Document, Institution, RegistrationWindow
 
 State = Application.State
 
@@ -45,6 +45,63 @@ def normalize_application_number(raw: str) -> str:
     if len(digits) == 16:
         return f"{digits[:4]}-{digits[4:10]}-{digits[10:]}"
     return (raw or "").strip()
+
+
+def institutions_visible_to(user: User) -> QuerySet[Institution]:
+    """The institutions of a clerk's jurisdiction (active or not); nothing for anyone else."""
+    if user.role == Role.AUTHORITY and user.authority_id:
+        return Institution.objects.select_related("region").filter(
+            region__code__startswith=user.authority.region.prefix
+        )
+    return Institution.objects.none()
+
+
+def institution_get(*, user: User, pk: int) -> Institution:
+    return get_object_or_404(institutions_visible_to(user), pk=pk)
+
+
+def applications_reportable_to(user: User) -> QuerySet[Application]:
+    """What a clerk's reports count: every non-draft application of the jurisdiction's institutions."""
+    if user.role == Role.AUTHORITY and user.authority_id:
+        return Application.objects.filter(institution__region__code__startswith=user.authority.region.prefix).exclude(
+            state=State.DRAFT
+        )
+    return Application.objects.none()
+
+
+def registration_windows_visible_to(user: User) -> QuerySet[RegistrationWindow]:
+    """A clerk manages the registration windows of their own authority only."""
+    if user.role == Role.AUTHORITY and user.authority_id:
+        return RegistrationWindow.objects.filter(authority_id=user.authority_id)
+    return RegistrationWindow.objects.none()
+
+
+def registration_window_get(*, user: User, pk: int) -> RegistrationWindow:
+    return get_object_or_404(registration_windows_visible_to(user), pk=pk)
+
+
+def registration_window_status(
+    *, institution: Institution, on: datetime.date
+) -> tuple[bool, RegistrationWindow | None]:
+    """Whether first registrations are accepted on ``on`` for ``institution``, and the next window.
+
+    The windows that apply are those of the most specific authority whose
+    jurisdiction contains the institution's region (a district's windows win over
+    its city's, a city's over its province's). When no such authority defines any
+    window, first registrations are always open.
+    """
+    code = institution.region_id
+    candidates = [code[:2] + "0000", code[:4] + "00", code]
+    with_windows = set(
+        Authority.objects.filter(region_id__in=candidates, windows__isnull=False).values_list("region_id", flat=True)
+    )
+    if not with_windows:
+        return True, None
+    region_code = [c for c in candidates if c in with_windows][-1]
+    windows = RegistrationWindow.objects.filter(authority__region_id=region_code)
+    if windows.filter(starts_on__lte=on, ends_on__gte=on).exists():
+        return True, None
+    return False, windows.filter(starts_on__gt=on).order_by("starts_on").first()
 
 
 def document_get(*, user: User, pk: int) -> Document:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import Role, User
@@ -24,6 +24,7 @@ from .models import (
     PracticeScope,
     PracticeSite,
     Registration,
+    RegistrationWindow,
     StatusChange,
 )
 from .notifications import notify_application_change
@@ -40,6 +41,13 @@ MSG_CHECKLIST_INCOMPLETE = _("Tick every paper material as received before appro
 MSG_ONE_OPEN_APPLICATION = _("You already have an open application (%(number)s). Finish or withdraw it first.")
 MSG_SCOPE_NOT_ALLOWED = _("“%(scope)s” is not a practice scope of the category %(category)s.")
 MSG_INSTITUTION_REQUIRED = _("Choose the institution that will confirm this application.")
+MSG_WINDOW_CLOSED = _(
+    "First registrations are not accepted now in this region. The next registration window opens on %(date)s."
+)
+MSG_WINDOW_CLOSED_NO_NEXT = _(
+    "First registrations are not accepted now in this region, and no next registration window has been announced yet."
+)
+MSG_REGISTRATION_REQUIRED = _("This application does not name the registration it concerns.")
 
 
 class TransitionError(Exception):
@@ -217,8 +225,23 @@ def application_check_rules(*, application: Application) -> None:
         raise ValidationError(errors)
 
 
+def application_check_window(*, application: Application) -> None:
+    """First registrations are accepted only inside the region's registration windows (SPEC section 5)."""
+    from .selectors import registration_window_status
+
+    if application.type != Application.Type.FIRST or application.institution_id is None:
+        return
+    is_open, next_window = registration_window_status(institution=application.institution, on=timezone.localdate())
+    if is_open:
+        return
+    if next_window is None:
+        raise ValidationError(MSG_WINDOW_CLOSED_NO_NEXT, code="window_closed")
+    raise ValidationError(MSG_WINDOW_CLOSED % {"date": next_window.starts_on.isoformat()}, code="window_closed")
+
+
 def application_submit(*, application: Application, actor: User, ip: str | None = None) -> Application:
     application_check_rules(application=application)
+    application_check_window(application=application)
     updates = {"submitted_at": timezone.now()}
     if not application.number:
         updates["number"] = application_number_issue(application=application)
@@ -275,11 +298,15 @@ def application_approve_by_authority(
     *, application: Application, actor: User, checklist: list[str], comment: str = "", ip: str | None = None
 ) -> Application:
     """Approve, issue the practice certificate code and make the registration effective."""
+    if not may_act(actor, application, Role.AUTHORITY):
+        raise NotAllowed(MSG_NOT_ALLOWED)
+    checklist = [key for key in CHECKLIST if key in checklist]
     missing = [str(label) for key, label in CHECKLIST.items() if key not in checklist]
     if missing:
         raise ValidationError({"checklist": MSG_CHECKLIST_INCOMPLETE % {"missing": "、".join(missing)}})
-    if not may_act(actor, application, Role.AUTHORITY):
-        raise NotAllowed(MSG_NOT_ALLOWED)
+    needs_registration = (Application.Type.MULTI_SITE, Application.Type.CHANGE, Application.Type.CANCEL)
+    if application.type in needs_registration and application.registration_id is None:
+        raise ValidationError(MSG_REGISTRATION_REQUIRED)
     code = application.registration.certificate_code if application.registration_id else ""
     if application.type in (Application.Type.FIRST, Application.Type.UPGRADE, Application.Type.REREGISTER):
         code = practice_certificate_code_issue(application=application, authority=actor.authority)
@@ -289,7 +316,7 @@ def application_approve_by_authority(
         actor=actor,
         ip=ip,
         comment=comment,
-        checklist=sorted(checklist),
+        checklist=checklist,
         authority_opinion=comment.strip() or "同意注册",
         practice_certificate_code=code,
         decided_at=timezone.now(),
@@ -310,7 +337,8 @@ def application_refuse(
 ) -> Application:
     if ground not in REFUSAL_GROUNDS:
         raise ValidationError({"ground": MSG_GROUND_REQUIRED})
-    text = str(REFUSAL_GROUNDS[ground]) + (f"：{comment.strip()}" if comment.strip() else "")
+    with translation.override("zh-hans"):  # the opinion is printed on the Chinese review form
+        text = str(REFUSAL_GROUNDS[ground]) + (f"：{comment.strip()}" if comment.strip() else "")
     return _transition(
         application=application,
         name="authority_refuse",
@@ -362,6 +390,37 @@ def registration_apply(*, application: Application, authority) -> Registration |
         scope=application.scope,
         effective_on=today,
     )
+
+
+# ---- Registration windows ----------------------------------------------------
+
+MSG_WINDOW_ORDER = _("A registration window must close on or after the day it opens.")
+MSG_WINDOW_OVERLAP = _("This period overlaps another registration window of your authority.")
+
+
+@transaction.atomic
+def registration_window_create(*, actor: User, starts_on, ends_on) -> RegistrationWindow:
+    """A period in which the clerk's authority accepts first registrations."""
+    if actor.role != Role.AUTHORITY or actor.authority_id is None:
+        raise NotAllowed(MSG_NOT_ALLOWED)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": MSG_WINDOW_ORDER})
+    overlapping = RegistrationWindow.objects.select_for_update().filter(
+        authority_id=actor.authority_id, starts_on__lte=ends_on, ends_on__gte=starts_on
+    )
+    if overlapping.exists():
+        raise ValidationError({"starts_on": MSG_WINDOW_OVERLAP})
+    window = RegistrationWindow(authority_id=actor.authority_id, starts_on=starts_on, ends_on=ends_on)
+    window.full_clean()
+    window.save()
+    return window
+
+
+@transaction.atomic
+def registration_window_delete(*, actor: User, window: RegistrationWindow) -> None:
+    if actor.role != Role.AUTHORITY or window.authority_id != actor.authority_id:
+        raise NotAllowed(MSG_NOT_ALLOWED)
+    window.delete()
 
 
 # ---- Institutions ----------------------------------------------------------
