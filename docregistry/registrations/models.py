@@ -395,11 +395,18 @@ class Notification(models.Model):
     application = models.ForeignKey(Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # After a failed attempt: when the next one is due (the sweeper re-queues what is overdue).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # What a reminder is about, e.g. ``remind:institution:12:2026-11-26``; unique, so it is never sent twice.
+    key = models.CharField(_("key"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="one_notification_per_key"),
+        ]
 
     def __str__(self):
         return f"{self.channel} → {self.recipient}"
