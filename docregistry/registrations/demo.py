@@ -38,9 +38,7 @@ ROSTER = [
 def seed_demo() -> list[tuple[str, str, str]]:
     """Create (or refresh) the demo data; returns (portal, username, password) for each login."""
     chaoyang = Region.objects.get(code="110105")
-    authority, _ = Authority.objects.update_or_create(
-        name="北京市朝阳区卫生健康委员会", defaults={"region": chaoyang}
-    )
+    authority, _ = Authority.objects.update_or_create(name="北京市朝阳区卫生健康委员会", defaults={"region": chaoyang})
     hospitals = []
     for reg_no, name, address in [
         ("PDY00001-911010516", "北京市朝阳区第一人民医院", "北京市朝阳区工人体育场南路8号"),
@@ -66,7 +64,13 @@ def seed_demo() -> list[tuple[str, str, str]]:
         code = make_certificate_code(year=obtained.year, id_number=id_number, level=level, category=category)
         Qualification.objects.update_or_create(
             certificate_code=code,
-            defaults={"name": name, "id_number": id_number, "level": level, "category": category, "obtained_on": obtained},
+            defaults={
+                "name": name,
+                "id_number": id_number,
+                "level": level,
+                "category": category,
+                "obtained_on": obtained,
+            },
         )
     year = timezone.localdate().year
     RegistrationWindow.objects.get_or_create(

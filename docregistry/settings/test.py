@@ -1,6 +1,5 @@
 """Test runs: fast hashing, in-memory SMS and mail, files in a temporary folder."""
 
-import os
 import tempfile
 from pathlib import Path
 

@@ -40,7 +40,9 @@ def test_embedded_defaults_need_no_services():
 
 
 def test_database_and_redis_urls_switch_to_the_real_services():
-    found = _settings(DATABASE_URL="postgres://postgres@127.0.0.1:5432/docregistry", REDIS_URL="redis://127.0.0.1:6379/2")
+    found = _settings(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/docregistry", REDIS_URL="redis://127.0.0.1:6379/2"
+    )
     assert found["db"] == "django.db.backends.postgresql"
     assert found["name"] == "docregistry"
     assert found["eager"] is False

@@ -89,7 +89,9 @@ def test_residence_permits_of_hong_kong_macao_and_taiwan_residents(province):
     v.validate_id_number(_valid_id(province, datetime.date(1985, 6, 1), 7))
 
 
-@pytest.mark.parametrize("typed,stored", [("张伟", "张伟"), (" 阿依古丽．买买提 ", "阿依古丽·买买提"), ("米 拉・ 古丽", "米拉·古丽")])
+@pytest.mark.parametrize(
+    "typed,stored", [("张伟", "张伟"), (" 阿依古丽．买买提 ", "阿依古丽·买买提"), ("米 拉・ 古丽", "米拉·古丽")]
+)
 def test_names_are_normalised_then_accepted(typed, stored):
     name = v.normalize_real_name(typed)
     assert name == stored

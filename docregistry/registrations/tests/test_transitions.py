@@ -93,7 +93,9 @@ def test_submit_issues_a_readable_application_number(world):
 def test_resubmitting_a_returned_application_keeps_its_number(world):
     application = world.submitted()
     number = application.number
-    application = services.application_return_by_institution(application=application, actor=world.staff, comment="缺照片")
+    application = services.application_return_by_institution(
+        application=application, actor=world.staff, comment="缺照片"
+    )
     application = services.application_submit(application=application, actor=world.physician)
     assert application.number == number
     assert application.state == State.SUBMITTED
