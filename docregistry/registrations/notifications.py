@@ -7,8 +7,9 @@ request that caused it still succeeds.
 """
 
 import logging
+import time
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -17,26 +18,75 @@ from .models import Application, Notification
 logger = logging.getLogger(__name__)
 
 
+@transaction.atomic
 def notification_queue(
-    *, channel: str, recipient: str, body: str, subject: str = "", application: Application | None = None
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    subject: str = "",
+    application: Application | None = None,
+    key: str = "",
 ) -> Notification | None:
+    """Write one outbox row; it is sent once the surrounding transaction commits.
+
+    ``key`` names what a reminder is about: a second row with the same key is
+    not written (returns ``None``), so a reminder is never sent twice.
+    """
     if not recipient:
         return None
-    notification = Notification.objects.create(
-        channel=channel, recipient=recipient, body=body, subject=subject, application=application
-    )
+    if key:
+        if Notification.objects.filter(key=key).exists():
+            return None
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    channel=channel, recipient=recipient, body=body, subject=subject, application=application, key=key
+                )
+        except IntegrityError:  # written by a concurrent run a moment ago
+            return None
+    else:
+        notification = Notification.objects.create(
+            channel=channel, recipient=recipient, body=body, subject=subject, application=application
+        )
     transaction.on_commit(lambda: dispatch(notification.pk))
     return notification
 
 
-def dispatch(notification_id: int) -> None:
-    """Hand one notification to Celery; if the broker is unreachable, leave it for the sweeper."""
+# After the broker failed, don't make every following request wait for it again.
+BROKER_RETRY_AFTER_SECONDS = 10
+_broker_down_since: float | None = None
+
+
+def dispatch(notification_id: int) -> bool:
+    """Hand one notification to Celery; if the broker is unreachable, leave it for the sweeper.
+
+    Never raises: the request that caused the notification has already
+    committed and must succeed. Returns whether the notification was queued.
+    """
+    global _broker_down_since
+    from kombu.exceptions import OperationalError
+
     from .tasks import send_notification
 
+    eager = send_notification.app.conf.task_always_eager
+    recently_down = (
+        _broker_down_since is not None and time.monotonic() - _broker_down_since < BROKER_RETRY_AFTER_SECONDS
+    )
+    if recently_down and not eager:
+        logger.warning("notification %s left pending: the broker was unreachable a moment ago", notification_id)
+        return False
     try:
         send_notification.delay(notification_id)
-    except Exception:  # the broker is down: dispatch_pending will pick it up
-        logger.warning("notification %s not queued; broker unreachable, left pending", notification_id)
+    except OperationalError as exc:  # the broker is down: dispatch_pending queues it later
+        _broker_down_since = time.monotonic()
+        logger.warning("notification %s left pending: broker unreachable: %s", notification_id, exc)
+        return False
+    except Exception:  # an eager run broke; the row stays pending for dispatch_pending
+        logger.exception("notification %s left pending: sending failed", notification_id)
+        return False
+    _broker_down_since = None
+    return True
 
 
 def notify_application_change(*, application: Application, actor, comment: str = "") -> None:

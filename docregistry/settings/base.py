@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "docregistry.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,7 +122,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # in-process (eagerly) and the cache is local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis outage must fail fast, not hang requests.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -131,10 +140,35 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Publishing (in a web request) tries the broker once and gives up at once: the
+# outbox row stays pending and dispatch_pending sends it later. The worker and
+# beat reconnect for ever (max retries None) when Redis comes back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # our LOGGING (one line per task) applies in the worker too
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-pending-notifications": {"task": "docregistry.registrations.tasks.dispatch_pending", "schedule": 60.0},
+    "remind-institutions": {
+        "task": "docregistry.registrations.tasks.remind_institutions",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "remind-authorities": {
+        "task": "docregistry.registrations.tasks.remind_authorities",
+        "schedule": crontab(hour=9, minute=10),
+    },
+    "warn-two-year-line": {
+        "task": "docregistry.registrations.tasks.warn_two_year_line",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "purge-expired-sms-codes": {
+        "task": "docregistry.registrations.tasks.purge_expired_sms_codes",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 # SMS: a pluggable backend, like Django's e-mail backends.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "docregistry.accounts.sms.console.SmsBackend")
@@ -147,8 +181,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@docregistry.l
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "filters": {"context": {"()": "docregistry.logging.ContextFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "docregistry.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("LOG_FORMAT", "line"),
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -1,0 +1,90 @@
+"""``/healthz``: is this instance able to serve? JSON, 200 when every check passes, 503 otherwise.
+
+Checks: the database answers, the cache stores and returns a value, and the
+Celery broker answers (with the length of the default queue; "eager" when
+tasks run in-process). The outbox counts (pending, failed) are reported for the
+operator but do not fail the check: a pending notification is the system
+working as designed while the broker or the SMS provider is away.
+"""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from docregistry.registrations.models import Notification
+
+QUEUE_NAME = "celery"
+
+
+def _timed(check) -> dict:
+    started = time.perf_counter()
+    try:
+        result = {"ok": True, **(check() or {})}
+    except Exception as exc:  # any failure is a failed check, reported, never raised
+        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def check_database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"vendor": connection.vendor}
+
+
+def check_cache() -> dict:
+    key, value = f"healthz:{uuid.uuid4().hex}", "ok"
+    cache.set(key, value, timeout=10)
+    if cache.get(key) != value:
+        raise RuntimeError("the cache did not return what was stored")
+    cache.delete(key)
+    return {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def check_queue() -> dict:
+    from docregistry.celery import app
+
+    if app.conf.task_always_eager:
+        return {"mode": "eager"}
+    broker_url = app.conf.broker_url
+    if not broker_url.startswith(("redis://", "rediss://", "unix://")):
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0)
+        return {"mode": "broker"}
+    import redis
+
+    client = redis.Redis.from_url(broker_url, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        length = client.llen(QUEUE_NAME)
+    finally:
+        client.close()
+    return {"mode": "redis", "queue": QUEUE_NAME, "length": length}
+
+
+def outbox_counts() -> dict:
+    pending, failed = Notification.State.PENDING, Notification.State.FAILED
+    return Notification.objects.filter(state__in=(pending, failed)).aggregate(
+        pending=Count("pk", filter=Q(state=pending)), failed=Count("pk", filter=Q(state=failed))
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _timed(check_database), "cache": _timed(check_cache), "queue": _timed(check_queue)}
+    healthy = all(check["ok"] for check in checks.values())
+    body = {"status": "ok" if healthy else "fail", "checks": checks}
+    if checks["database"]["ok"]:
+        try:
+            body["outbox"] = outbox_counts()
+        except Exception:  # reporting only
+            body["outbox"] = None
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,144 @@
+"""Reminders sent on a schedule (Celery beat), and housekeeping.
+
+Each reminder is an outbox row with a ``key`` naming what it is about and for
+which day, so a second run on the same day writes nothing and sends nothing.
+"""
+
+import datetime
+from collections import Counter
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from docregistry.accounts.models import Role, SmsCode, User
+
+from .models import Application, Authority, Institution, Notification, Registration
+from .notifications import notification_queue
+
+INSTITUTION_WAIT_DAYS = 3
+AUTHORITY_WAIT_DAYS = 5
+TWO_YEAR_WARNING_DAYS = 60
+
+# A physician in these states has applied in time; the two-year line no longer concerns them.
+APPLIED_STATES = (
+    Application.State.SUBMITTED,
+    Application.State.INSTITUTION_APPROVED,
+    Application.State.RETURNED,
+    Application.State.AUTHORITY_APPROVED,
+)
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _sms(*, recipient: str, body: str, key: str) -> bool:
+    return notification_queue(channel=Notification.Channel.SMS, recipient=recipient, body=body, key=key) is not None
+
+
+def institution_reminders_queue(*, days: int = INSTITUTION_WAIT_DAYS, now: datetime.datetime | None = None) -> int:
+    """One SMS per institution that has applications waiting more than ``days`` days; at most one a day."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    waiting = (
+        Application.objects.filter(state=Application.State.SUBMITTED, submitted_at__lte=now - timedelta(days=days))
+        .values("institution")
+        .annotate(count=Count("pk"))
+    )
+    counts = {row["institution"]: row["count"] for row in waiting if row["institution"]}
+    queued = 0
+    for institution in Institution.objects.filter(pk__in=counts, is_active=True).exclude(mobile=""):
+        with translation.override("zh-hans"):
+            body = _(
+                "%(count)s physician application(s) have been waiting for your review for more than %(days)s days. "
+                "Please handle them in the institution portal."
+            ) % {"count": counts[institution.pk], "days": days}
+        queued += _sms(recipient=institution.mobile, body=body, key=f"remind:institution:{institution.pk}:{today}")
+    return queued
+
+
+def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.datetime | None = None) -> int:
+    """One SMS per clerk whose jurisdiction has institution-approved applications waiting more than ``days`` days."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    regions = Counter(
+        Application.objects.filter(
+            state=Application.State.INSTITUTION_APPROVED,
+            institution_decided_at__lte=now - timedelta(days=days),
+        ).values_list("institution__region_id", flat=True)
+    )
+    if not regions:
+        return 0
+    counts = {}
+    for authority in Authority.objects.select_related("region"):
+        prefix = authority.region.prefix
+        count = sum(n for code, n in regions.items() if code and code.startswith(prefix))
+        if count:
+            counts[authority.pk] = count
+    clerks = User.objects.filter(role=Role.AUTHORITY, is_active=True, authority_id__in=counts).exclude(mobile="")
+    queued = 0
+    for clerk in clerks:
+        with translation.override("zh-hans"):
+            body = _(
+                "%(count)s application(s) approved by institutions in your jurisdiction have been waiting for more "
+                "than %(days)s days. Please review them in the authority portal."
+            ) % {"count": counts[clerk.authority_id], "days": days}
+        queued += _sms(recipient=clerk.mobile, body=body, key=f"remind:authority:{clerk.pk}:{today}")
+    return queued
+
+
+def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: datetime.date | None = None) -> int:
+    """Warn, once per qualification, a physician within ``days_before`` days of the two-year line.
+
+    The line is two years after the qualification was obtained; applying later
+    requires six months of training and a passed assessment (SPEC section 3).
+    Physicians with a registration in force or an application already submitted
+    are not warned.
+    """
+    from qualifications.models import Qualification
+
+    today = today or timezone.localdate()
+    qualifications = Qualification.objects.filter(
+        obtained_on__gt=add_years(today, -2),
+        obtained_on__lte=add_years(today + timedelta(days=days_before), -2),
+    )
+    by_id_number: dict[str, list] = {}
+    for qualification in qualifications:
+        by_id_number.setdefault(qualification.id_number, []).append(qualification)
+    if not by_id_number:
+        return 0
+    physicians = (
+        User.objects.filter(role=Role.PHYSICIAN, is_active=True, id_number__in=by_id_number)
+        .exclude(mobile="")
+        .exclude(registrations__state=Registration.State.ACTIVE)
+        .exclude(applications__state__in=APPLIED_STATES)
+        .distinct()
+    )
+    queued = 0
+    for physician in physicians:
+        for qualification in by_id_number[physician.id_number]:
+            deadline = add_years(qualification.obtained_on, 2)
+            with translation.override("zh-hans"):
+                body = _(
+                    "You obtained your qualification on %(date)s. If you do not apply for practice registration by "
+                    "%(deadline)s, you will first need six months of training and a passed assessment."
+                ) % {"date": qualification.obtained_on.isoformat(), "deadline": deadline.isoformat()}
+            queued += _sms(
+                recipient=physician.mobile, body=body, key=f"remind:two-year:{physician.pk}:{qualification.pk}"
+            )
+    return queued
+
+
+@transaction.atomic
+def sms_codes_purge(*, older_than: timedelta = timedelta(days=1), now: datetime.datetime | None = None) -> int:
+    """Delete SMS codes that expired more than ``older_than`` ago. Returns how many."""
+    now = now or timezone.now()
+    deleted, _by_model = SmsCode.objects.filter(expires_at__lt=now - older_than).delete()
+    return deleted
