@@ -1,9 +1,410 @@
+"""The authority portal: queue, final review, institutions, registration windows, reports.
+
+Views only parse input, call a selector or a service and render; the rules live
+in ``docregistry.registrations``.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
+from docregistry.registrations import institutions as institution_services
+from docregistry.registrations import reports, selectors, services
+from docregistry.registrations.models import Application
+
+from .forms import (
+    ApplicationSearchForm,
+    ApproveForm,
+    InstitutionForm,
+    OpenByNumberForm,
+    RefuseForm,
+    ReportForm,
+    ReturnForm,
+    WindowForm,
+)
+
+MSG_NOT_FOUND_BY_NUMBER = _("No application %(number)s in your jurisdiction is waiting for or past your review.")
+MSG_APPROVED = _("Approved. Practice certificate code: %(code)s.")
+MSG_RETURNED = _("Returned to the physician.")
+MSG_REFUSED = _("Refused. The physician and the institution have been notified.")
+MSG_INSTITUTION_CREATED = _(
+    "Institution created. Username %(username)s; the one-time password was sent by SMS to %(mobile)s."
+)
+MSG_PASSWORD_RESET = _("A new one-time password for %(username)s was sent by SMS to %(mobile)s.")
+MSG_DEACTIVATED = _("The institution is deactivated; its staff can no longer sign in.")
+MSG_REACTIVATED = _("The institution is active again.")
+MSG_WINDOW_CREATED = _("Registration window added.")
+MSG_WINDOW_DELETED = _("Registration window removed.")
+
+PAGE_SIZE = 20
 
 
-class IndexView(PortalMixin, TemplateView):
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def masked_mobile(mobile: str) -> str:
+    return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else mobile
+
+
+class AuthorityView(PortalMixin):
     role = Role.AUTHORITY
+    section = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["section"] = self.section
+        context["authority"] = self.request.user.authority
+        return context
+
+
+# ---- Queue and opening by code -------------------------------------------------
+
+
+class IndexView(AuthorityView, TemplateView):
+    """The queue: applications confirmed by an institution, oldest first; the search narrows it."""
+
     template_name = "authority/index.html"
+    section = "queue"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = self.request.GET.copy()
+        if "state" not in data:
+            data["state"] = Application.State.INSTITUTION_APPROVED
+        form = ApplicationSearchForm(data)
+        qs = selectors.applications_visible_to(self.request.user)
+        qs = selectors.applications_filter(qs, form.cleaned_data) if form.is_valid() else qs.none()
+        page = Paginator(qs.order_by("institution_decided_at", "submitted_at", "pk"), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        query = data.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            open_form=OpenByNumberForm(),
+            page=page,
+            applications=page.object_list,
+            querystring=query.urlencode(),
+            today=timezone.localdate(),
+        )
+        return context
+
+
+class OpenByNumberView(AuthorityView, View):
+    """``?number=`` from the scanner field, or ``/open/<number>/``: straight to the review page."""
+
+    def get(self, request, number=None):
+        raw = number or request.GET.get("number", "")
+        try:
+            application = selectors.application_get_by_number(user=request.user, number=raw)
+        except Http404:
+            if number is not None:
+                raise
+            messages.error(request, MSG_NOT_FOUND_BY_NUMBER % {"number": raw.strip()})
+            return redirect("authority:index")
+        return redirect("authority:application", pk=application.pk)
+
+
+# ---- Final review ----------------------------------------------------------------
+
+
+class ApplicationDetailView(AuthorityView, TemplateView):
+    template_name = "authority/application_detail.html"
+    section = "queue"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        application = selectors.application_get(user=user, pk=self.kwargs["pk"])
+        transitions = {t.name for t in services.available_transitions(application=application, user=user)}
+        context.update(
+            application=application,
+            masked_id=selectors.mask_id_number(application.physician.id_number),
+            step=selectors.current_step(application),
+            clock=selectors.decision_clock(application),
+            timeline=application.status_changes.select_related("actor"),
+            documents=application.documents.all(),
+            work_periods=application.work_periods.all(),
+            sites=application.registration.sites.select_related("institution") if application.registration_id else [],
+            can_approve="authority_approve" in transitions,
+            can_return="authority_return" in transitions,
+            can_refuse="authority_refuse" in transitions,
+            approve_form=kwargs.get("approve_form") or ApproveForm(initial={"checklist": application.checklist}),
+            return_form=kwargs.get("return_form") or ReturnForm(),
+            refuse_form=kwargs.get("refuse_form") or RefuseForm(),
+            checklist_labels=[services.CHECKLIST[k] for k in application.checklist if k in services.CHECKLIST],
+        )
+        return context
+
+
+class DecisionView(AuthorityView, View):
+    """POST-only base: run one service on the application, then back to its page."""
+
+    form_class = None
+    form_name = ""
+
+    def post(self, request, pk):
+        application = selectors.application_get(user=request.user, pk=pk)
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                message = self.decide(application, form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+            except services.TransitionError as error:
+                messages.error(request, error.message)
+                return redirect("authority:application", pk=pk)
+            else:
+                messages.success(request, message)
+                return redirect("authority:application", pk=pk)
+        view = ApplicationDetailView()
+        view.setup(request, pk=pk)
+        context = view.get_context_data(**{self.form_name: form})
+        return view.render_to_response(context, status=400)
+
+
+class ApproveView(DecisionView):
+    form_class = ApproveForm
+    form_name = "approve_form"
+
+    def decide(self, application, data):
+        application = services.application_approve_by_authority(
+            application=application,
+            actor=self.request.user,
+            checklist=data["checklist"],
+            comment=data["comment"],
+            ip=client_ip(self.request),
+        )
+        return MSG_APPROVED % {"code": application.practice_certificate_code}
+
+
+class ReturnView(DecisionView):
+    form_class = ReturnForm
+    form_name = "return_form"
+
+    def decide(self, application, data):
+        services.application_return_by_authority(
+            application=application, actor=self.request.user, comment=data["comment"], ip=client_ip(self.request)
+        )
+        return MSG_RETURNED
+
+
+class RefuseView(DecisionView):
+    form_class = RefuseForm
+    form_name = "refuse_form"
+
+    def decide(self, application, data):
+        services.application_refuse(
+            application=application,
+            actor=self.request.user,
+            ground=data["ground"],
+            comment=data["comment"],
+            ip=client_ip(self.request),
+        )
+        return MSG_REFUSED
+
+
+class DocumentView(AuthorityView, View):
+    def get(self, request, pk):
+        document = selectors.document_get(user=request.user, pk=pk)
+        return FileResponse(
+            document.file.open("rb"),
+            content_type=document.content_type,
+            as_attachment=document.content_type not in ("application/pdf", "image/jpeg", "image/png"),
+            filename=document.original_name,
+        )
+
+
+# ---- Institutions ----------------------------------------------------------------
+
+
+class InstitutionListView(AuthorityView, TemplateView):
+    template_name = "authority/institution_list.html"
+    section = "institutions"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()
+        qs = selectors.institutions_visible_to(self.request.user).order_by("-is_active", "name")
+        if query:
+            qs = qs.filter(name__icontains=query) | qs.filter(registration_number__icontains=query)
+        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(page=page, institutions=page.object_list, q=query)
+        return context
+
+
+class InstitutionCreateView(AuthorityView, TemplateView):
+    template_name = "authority/institution_form.html"
+    section = "institutions"
+
+    def get_form(self, data=None):
+        return InstitutionForm(data, prefix_code=self.request.user.authority.region.prefix)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", self.get_form())
+        return context
+
+    def post(self, request):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                institution, staff = institution_services.institution_create_with_account(
+                    actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    MSG_INSTITUTION_CREATED % {"username": staff.username, "mobile": masked_mobile(institution.mobile)},
+                )
+                return redirect("authority:institution", pk=institution.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class InstitutionDetailView(AuthorityView, TemplateView):
+    template_name = "authority/institution_detail.html"
+    section = "institutions"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        institution = selectors.institution_get(user=self.request.user, pk=self.kwargs["pk"])
+        context.update(
+            institution=institution,
+            staff=institution.staff.order_by("pk"),
+            mobile=masked_mobile(institution.mobile),
+        )
+        return context
+
+
+class InstitutionActionView(AuthorityView, View):
+    def post(self, request, pk):
+        institution = selectors.institution_get(user=request.user, pk=pk)
+        try:
+            messages.success(request, self.act(institution))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("authority:institution", pk=pk)
+
+
+class InstitutionPasswordResetView(InstitutionActionView):
+    def act(self, institution):
+        staff = institution_services.institution_staff_password_reset(actor=self.request.user, institution=institution)
+        return MSG_PASSWORD_RESET % {"username": staff.username, "mobile": masked_mobile(institution.mobile)}
+
+
+class InstitutionDeactivateView(InstitutionActionView):
+    def act(self, institution):
+        institution_services.institution_deactivate(actor=self.request.user, institution=institution)
+        return MSG_DEACTIVATED
+
+
+class InstitutionReactivateView(InstitutionActionView):
+    def act(self, institution):
+        institution_services.institution_reactivate(actor=self.request.user, institution=institution)
+        return MSG_REACTIVATED
+
+
+# ---- Registration windows ------------------------------------------------------
+
+
+class WindowListView(AuthorityView, TemplateView):
+    template_name = "authority/windows.html"
+    section = "windows"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", WindowForm())
+        context.update(
+            windows=selectors.registration_windows_visible_to(self.request.user).order_by("starts_on"),
+            today=timezone.localdate(),
+        )
+        return context
+
+    def post(self, request):
+        form = WindowForm(request.POST)
+        if form.is_valid():
+            try:
+                services.registration_window_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, MSG_WINDOW_CREATED)
+                return redirect("authority:windows")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class WindowDeleteView(AuthorityView, View):
+    def post(self, request, pk):
+        window = selectors.registration_window_get(user=request.user, pk=pk)
+        services.registration_window_delete(actor=request.user, window=window)
+        messages.success(request, MSG_WINDOW_DELETED)
+        return redirect("authority:windows")
+
+
+# ---- Reports ---------------------------------------------------------------------
+
+
+class ReportMixin(AuthorityView):
+    def build_report(self):
+        form = ReportForm(self.request.GET or None)
+        dates = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        report = reports.report_build(
+            user=self.request.user, date_from=dates.get("date_from"), date_to=dates.get("date_to")
+        )
+        return form, report
+
+
+class ReportView(ReportMixin, TemplateView):
+    template_name = "authority/reports.html"
+    section = "reports"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, report = self.build_report()
+        context.update(
+            form=form,
+            report=report,
+            state_chart=reports.bar_chart([(label, n) for _v, label, n in report.by_state]),
+            type_chart=reports.bar_chart([(label, n) for _v, label, n in report.by_type]),
+            querystring=self.request.GET.urlencode(),
+        )
+        return context
+
+
+class ReportCsvView(ReportMixin, View):
+    def get(self, request):
+        _form, report = self.build_report()
+        response = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="report-{timezone.localdate():%Y%m%d}.csv"'
+        return response
+
+
+class ReportXlsxView(ReportMixin, View):
+    def get(self, request):
+        _form, report = self.build_report()
+        response = HttpResponse(
+            reports.report_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="report-{timezone.localdate():%Y%m%d}.xlsx"'
+        return response

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, User
 
-from .models import Application, Authority, Document, Institution, RegistrationWindow
+from .models import (
+    Application,
+    Authority,
+    Document,
+    Institution,
+    PracticeScope,
+    Registration,
+    RegistrationWindow,
+)
 
 State = Application.State
 
@@ -162,6 +170,34 @@ def current_step(application: Application) -> str:
     return _("Withdrawn.")
 
 
+DECISION_WORKING_DAYS = 20  # Physicians Law art. 13
+
+
+def decision_clock(application: Application, *, today: datetime.date | None = None) -> dict | None:
+    """The authority's 20-working-day clock, counted from the day the institution forwarded the application."""
+    from django.utils import timezone
+
+    if application.institution_decided_at is None or application.state != State.INSTITUTION_APPROVED:
+        return None
+    start = timezone.localdate(application.institution_decided_at)
+    today = today or timezone.localdate()
+    elapsed = working_days_between(start, today)
+    deadline, counted = start, 0
+    while counted < DECISION_WORKING_DAYS:
+        deadline += datetime.timedelta(days=1)
+        if deadline.weekday() < 5:
+            counted += 1
+    return {
+        "start": start,
+        "elapsed": elapsed,
+        "remaining": max(DECISION_WORKING_DAYS - elapsed, 0),
+        "limit": DECISION_WORKING_DAYS,
+        "deadline": deadline,
+        "overdue": elapsed > DECISION_WORKING_DAYS,
+        "percent": min(100, round(100 * elapsed / DECISION_WORKING_DAYS)),
+    }
+
+
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Monday–Friday days after ``start`` up to and including ``end`` (public holidays not counted)."""
     days = 0
@@ -171,3 +207,27 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
         if day.weekday() < 5:
             days += 1
     return days
+
+
+# ---- The physician's own records ------------------------------------------------
+
+
+def registrations_in_force(user: User) -> QuerySet[Registration]:
+    """A physician's registrations in force, with their main institution and filed sites."""
+    if user.role != Role.PHYSICIAN:
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(physician=user, state=Registration.State.ACTIVE)
+        .select_related("institution", "authority")
+        .prefetch_related("sites__institution")
+    )
+
+
+def practice_scopes_for(category: str) -> list[str]:
+    """The practice scopes an operator allows for ``category``, in their order (SPEC section 7)."""
+    return list(PracticeScope.objects.filter(category=category, is_active=True).values_list("name", flat=True))
+
+
+def institution_choosable_get(*, pk: int) -> Institution:
+    """An institution a physician may address (active ones only)."""
+    return get_object_or_404(Institution.objects.filter(is_active=True), pk=pk)

@@ -1,0 +1,102 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from docregistry.registrations.models import Application, Institution, Region
+from docregistry.registrations.services import CHECKLIST, REFUSAL_GROUNDS
+from docregistry.validators import normalize_id_number
+
+try:  # the shared search form of the institution and authority lists
+    from docregistry.registrations.forms import ApplicationSearchForm
+except ImportError:  # pragma: no cover - until the shared form lands
+
+    class ApplicationSearchForm(forms.Form):
+        name = forms.CharField(label=_("Name"), required=False)
+        id_number = forms.CharField(label=_("ID number"), required=False)
+        number = forms.CharField(label=_("Application number"), required=False)
+        type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Any"))] + Application.Type.choices)
+        state = forms.ChoiceField(
+            label=_("State"), required=False, choices=[("", _("Any"))] + Application.State.choices
+        )
+        submitted_from = forms.DateField(
+            label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        )
+        submitted_to = forms.DateField(
+            label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        )
+
+        def clean_id_number(self):
+            return normalize_id_number(self.cleaned_data["id_number"])
+
+
+class OpenByNumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Application number"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Scan the code on the review form or type the number"), "autofocus": True}
+        ),
+    )
+
+
+class ApproveForm(forms.Form):
+    checklist = forms.MultipleChoiceField(
+        label=_("Paper materials received"),
+        choices=list(CHECKLIST.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    comment = forms.CharField(
+        label=_("Authority opinion"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "同意注册"}),
+    )
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(label=_("Reason for returning"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RefuseForm(forms.Form):
+    ground = forms.ChoiceField(label=_("Legal ground"), choices=[("", "---------"), *REFUSAL_GROUNDS.items()])
+    comment = forms.CharField(
+        label=_("Details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = [
+            "name",
+            "registration_number",
+            "address",
+            "postcode",
+            "region",
+            "responsible_person",
+            "mobile",
+            "license_checked",
+            "authorisation_checked",
+            "entrusted_id_checked",
+        ]
+
+    def __init__(self, *args, prefix_code: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(code__startswith=prefix_code)
+        for name in ("license_checked", "authorisation_checked", "entrusted_id_checked"):
+            self.fields[name].required = True
+        self.fields["mobile"].help_text = _("The one-time password is sent to this mobile by SMS.")
+
+
+class WindowForm(forms.Form):
+    starts_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReportForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
