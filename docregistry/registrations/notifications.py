@@ -100,7 +100,8 @@ def notify_application_change(*, application: Application, actor, comment: str =
         if application.practice_certificate_code and application.state == Application.State.AUTHORITY_APPROVED:
             body += " " + _("Practice certificate code: %(code)s.") % {"code": application.practice_certificate_code}
     physician = application.physician
-    if actor.pk != physician.pk:
+    # The physician hears of what others did, and gets a receipt for their own submission.
+    if actor.pk != physician.pk or application.state == Application.State.SUBMITTED:
         notification_queue(channel=Notification.Channel.SMS, recipient=physician.mobile, body=body, application=application)
         if physician.email:
             notification_queue(

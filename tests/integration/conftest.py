@@ -1,0 +1,127 @@
+"""Fixtures for the operations tests: a broker that is down, a real Celery worker."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from docregistry.celery import app as celery_app
+from docregistry.registrations import notifications
+
+DEAD_BROKER = "redis://127.0.0.1:6390/4"  # nothing listens there
+
+
+def _reset_producer_pool():
+    # Forget the pools for the old URL (kombu keeps one per URL and reuses it when we switch back).
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def celery_broker(url: str):
+    """Make this process publish to ``url`` instead of running tasks eagerly."""
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    _reset_producer_pool()
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_always_eager = False
+    notifications._broker_down_since = None
+    try:
+        yield
+    finally:
+        _reset_producer_pool()
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+        notifications._broker_down_since = None
+
+
+@pytest.fixture
+def broker_down():
+    with celery_broker(DEAD_BROKER):
+        yield
+
+
+def real_services() -> tuple[str, str]:
+    """REDIS_URL and the PostgreSQL DATABASE_URL, or skip the test."""
+    redis_url = os.environ.get("REDIS_URL", "")
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not redis_url.startswith("redis://") or not database_url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs REDIS_URL=redis://… and DATABASE_URL=postgres://… (real services)")
+    return redis_url, database_url
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, for another process to use."""
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # not a test
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, log: Path, sms_dir: Path):
+        self.process, self.log, self.sms_dir = process, log, sms_dir
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real ``celery worker`` process on REDIS_URL, using the test database, sending SMS to a file."""
+    redis_url, _ = real_services()
+    sms_dir = tmp_path / "sms"
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "docregistry.settings.production",
+        "SECRET_KEY": "worker-test-" + "k" * 60,
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": redis_url,
+        "SMS_BACKEND": "docregistry.accounts.sms.filebased.SmsBackend",
+        "SMS_FILE_PATH": str(sms_dir),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "DOCREGISTRY_VAR_DIR": str(tmp_path / "var"),
+        "LOG_FORMAT": "line",
+    }
+    celery = Path(sys.executable).with_name("celery")
+    command = [
+        str(celery), "-A", "docregistry", "worker", "--pool=solo", "-Q", "celery", "--loglevel=INFO",
+        "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h",
+    ]  # fmt: skip
+    with open(log, "w") as out:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    worker = Worker(process, log, sms_dir)
+    deadline = time.monotonic() + 30
+    while " ready." not in worker.output():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start:\n{worker.output()[-3000:]}")
+        time.sleep(0.2)
+    with celery_broker(redis_url):
+        yield worker
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2):
+    """Poll until ``predicate()`` is truthy; return its value (or the last falsy one)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
