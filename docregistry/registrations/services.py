@@ -5,6 +5,8 @@ transition is guarded (who, from which states), atomic, serialised against a
 concurrent move of the same application, and writes a ``StatusChange`` row.
 """
 
+import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,14 +20,18 @@ from docregistry.accounts.models import Role, User
 from . import codes
 from .models import (
     OPEN_STATES,
+    TEACHING_TITLE_MAP,
     Application,
     Counter,
+    Document,
     Institution,
+    Level,
     PracticeScope,
     PracticeSite,
     Registration,
     RegistrationWindow,
     StatusChange,
+    WorkPeriod,
 )
 from .notifications import notify_application_change
 
@@ -221,6 +227,7 @@ def application_check_rules(*, application: Application) -> None:
                 "scope": application.scope,
                 "category": application.get_category_display(),
             }
+    errors.update(application_physician_rules(application=application))
     if errors:
         raise ValidationError(errors)
 
@@ -263,6 +270,303 @@ def application_ensure_none_open(*, physician: User, excluding: Application | No
     existing = open_app.first()
     if existing is not None:
         raise ValidationError(MSG_ONE_OPEN_APPLICATION % {"number": existing.number or existing.get_state_display()})
+
+
+# ---- The physician: creating and editing applications -------------------------
+
+MSG_QUALIFICATION_NOT_MATCHED = _(
+    "Only a qualification record matched to your name and ID number may be used for an application."
+)
+MSG_TYPE_UNKNOWN = _("Choose the kind of application.")
+MSG_FIRST_ALREADY_REGISTERED = _(
+    "You already have a practice registration: a first registration is no longer possible. "
+    "Choose a change, multi-site practice, upgrade, cancellation or re-registration."
+)
+MSG_REGISTRATION_IN_FORCE_REQUIRED = _("This kind of application needs a practice registration in force.")
+MSG_REREGISTER_NOT_CANCELLED = _(
+    "Re-registration is for a physician whose registration was cancelled and who has none in force."
+)
+MSG_UPGRADE_NEEDS_ASSISTANT = _(
+    "An upgrade needs an assistant physician registration in force and a licensed physician qualification."
+)
+MSG_CHANGE_LEVEL = _("A change keeps the qualification level; to become a licensed physician, apply for an upgrade.")
+MSG_NOT_EDITABLE = _("This application can be edited only as a draft or after it has been returned to you.")
+MSG_SCOPE_LOCKED = _(
+    "An upgrade keeps the practice scope of the assistant registration (%(scope)s); "
+    "change the scope with a separate change application."
+)
+MSG_TEACHING_TITLE = _("Choose a teaching title from the list.")
+MSG_WORK_PERIOD_ORDER = _("Work history, period %(n)s: the start date is after the end date.")
+MSG_WORK_PERIOD_OVERLAP = _("Work history: periods %(a)s and %(b)s overlap.")
+MSG_WORK_PERIOD_FUTURE = _("Work history, period %(n)s: the start date is in the future.")
+MSG_WORK_PERIOD_EMPLOYER = _("Work history, period %(n)s: enter the employer.")
+MSG_WORK_PERIOD_START = _("Work history, period %(n)s: enter the start date.")
+MSG_SITE_DATES = _("The end date is before the start date.")
+MSG_SITE_SAME_INSTITUTION = _("This is your main institution already; choose another institution.")
+MSG_INSTITUTION_INACTIVE = _("This institution does not accept applications.")
+MSG_TRAINING_PROOF_REQUIRED = _(
+    "Upload the proof of six months of training with a passed assessment: the qualification was obtained "
+    "more than two years ago, or practice was suspended for two years or more."
+)
+MSG_FILE_TYPE = _("Upload a PDF, JPEG or PNG file.")
+MSG_FILE_TOO_BIG = _("The file is larger than %(mb)s MB.")
+MSG_FILE_EMPTY = _("The file is empty.")
+MSG_DOCUMENT_KIND = _("Choose what the document is.")
+
+AppType = Application.Type
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+# Magic bytes: what a file is, whatever its name or the browser says.
+DOCUMENT_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+_REVIEW_FORM_FIELDS = ("institution", "education", "title", "teaching_title", "health_status")
+# Exactly the fields the physician fills in, per type; the rest comes from the qualification
+# or the registration in force.
+EDITABLE_FIELDS = {
+    AppType.FIRST: (*_REVIEW_FORM_FIELDS, "scope", "practice_suspended"),
+    AppType.CHANGE: (*_REVIEW_FORM_FIELDS, "scope"),
+    AppType.MULTI_SITE: ("institution", "scope", "site_starts_on", "site_ends_on"),
+    AppType.UPGRADE: _REVIEW_FORM_FIELDS,
+    AppType.CANCEL: ("cancellation_reason",),
+    AppType.REREGISTER: (*_REVIEW_FORM_FIELDS, "scope", "practice_suspended"),
+}
+WORK_HISTORY_TYPES = (AppType.FIRST, AppType.CHANGE, AppType.UPGRADE, AppType.REREGISTER)
+NEEDS_REGISTRATION_IN_FORCE = (AppType.CHANGE, AppType.MULTI_SITE, AppType.UPGRADE, AppType.CANCEL)
+
+
+def _registration_in_force(physician: User) -> Registration | None:
+    return (
+        Registration.objects.filter(physician=physician, state=Registration.State.ACTIVE)
+        .select_related("institution")
+        .order_by("-effective_on", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def application_create(*, physician: User, type: str, qualification) -> Application:
+    """Start a draft: level, category, code and dates come from the matched qualification."""
+    from qualifications.services import qualification_match
+
+    if type not in AppType.values:
+        raise ValidationError({"type": MSG_TYPE_UNKNOWN})
+    matched = qualification_match(name=physician.real_name, id_number=physician.id_number)
+    if qualification is None or not matched.filter(pk=qualification.pk).exists():
+        raise ValidationError({"qualification": MSG_QUALIFICATION_NOT_MATCHED})
+    User.objects.select_for_update().filter(pk=physician.pk).exists()  # two clicks on "create" make one draft
+    application_ensure_none_open(physician=physician)
+    in_force = _registration_in_force(physician)
+    if type == AppType.FIRST and physician.registrations.exists():
+        raise ValidationError({"type": MSG_FIRST_ALREADY_REGISTERED})
+    if type in NEEDS_REGISTRATION_IN_FORCE and in_force is None:
+        raise ValidationError({"type": MSG_REGISTRATION_IN_FORCE_REQUIRED})
+    if type == AppType.REREGISTER and (
+        in_force is not None or not physician.registrations.filter(state=Registration.State.CANCELLED).exists()
+    ):
+        raise ValidationError({"type": MSG_REREGISTER_NOT_CANCELLED})
+    if type == AppType.UPGRADE and (in_force.level != Level.ASSISTANT or qualification.level != Level.PHYSICIAN):
+        raise ValidationError({"qualification": MSG_UPGRADE_NEEDS_ASSISTANT})
+    if type == AppType.CHANGE and qualification.level != in_force.level:
+        raise ValidationError({"qualification": MSG_CHANGE_LEVEL})
+    application = Application(
+        type=type,
+        physician=physician,
+        qualification=qualification,
+        registration=in_force if type in NEEDS_REGISTRATION_IN_FORCE else None,
+        name=qualification.name,
+        level=qualification.level,
+        category=qualification.category,
+        qualification_code=qualification.certificate_code,
+    )
+    for record in matched:
+        if record.level == Level.ASSISTANT and record.category == qualification.category:
+            application.assistant_qualified_on = record.obtained_on
+    if qualification.level == Level.PHYSICIAN:
+        application.physician_qualified_on = qualification.obtained_on
+    else:
+        application.assistant_qualified_on = qualification.obtained_on
+    if in_force is not None and type in NEEDS_REGISTRATION_IN_FORCE:
+        if type != AppType.MULTI_SITE:
+            application.institution = in_force.institution
+        if in_force.category == qualification.category:
+            application.scope = in_force.scope
+    application.full_clean(exclude=["number"])
+    application.save()
+    return application
+
+
+def work_periods_clean(periods: list[dict]) -> list[dict]:
+    """A repeatable set of periods: each from ≤ to, none in the future, none overlapping another."""
+    errors = []
+    today = timezone.localdate()
+    periods = [p for p in periods if any(p.get(key) for key in ("starts_on", "ends_on", "employer", "position"))]
+    for n, period in enumerate(periods, start=1):
+        period["employer"] = (period.get("employer") or "").strip()
+        period["position"] = (period.get("position") or "").strip()
+        if not period.get("starts_on"):
+            errors.append(MSG_WORK_PERIOD_START % {"n": n})
+            continue
+        if not period["employer"]:
+            errors.append(MSG_WORK_PERIOD_EMPLOYER % {"n": n})
+        if period["starts_on"] > today:
+            errors.append(MSG_WORK_PERIOD_FUTURE % {"n": n})
+        if period.get("ends_on") and period["starts_on"] > period["ends_on"]:
+            errors.append(MSG_WORK_PERIOD_ORDER % {"n": n})
+    if not errors:
+        numbered = sorted(enumerate(periods, start=1), key=lambda item: item[1]["starts_on"])
+        for (a, earlier), (b, later) in zip(numbered, numbered[1:], strict=False):
+            # A period may end on the day the next one starts; an open end (to date) overlaps anything later.
+            if earlier.get("ends_on") is None or later["starts_on"] < earlier["ends_on"]:
+                errors.append(MSG_WORK_PERIOD_OVERLAP % {"a": min(a, b), "b": max(a, b)})
+    if errors:
+        raise ValidationError({"work_periods": errors})
+    return periods
+
+
+def _editable(application: Application, actor: User) -> Application:
+    if not may_act(actor, application, Role.PHYSICIAN):
+        raise NotAllowed(MSG_NOT_ALLOWED)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.state not in EDITABLE_STATES:
+        raise NotAllowed(MSG_NOT_EDITABLE)
+    return locked
+
+
+@transaction.atomic
+def application_update(
+    *, application: Application, actor: User, data: dict, work_periods: list[dict] | None = None
+) -> Application:
+    """Save what the physician typed, in draft or returned state only; fields of other types are ignored."""
+    locked = _editable(application, actor)
+    allowed = EDITABLE_FIELDS[locked.type]
+    errors: dict = {}
+    if locked.type == AppType.UPGRADE and data.get("scope") not in (None, "", locked.scope):
+        errors["scope"] = MSG_SCOPE_LOCKED % {"scope": locked.scope}
+    nullable = ("institution", "site_starts_on", "site_ends_on")
+    for field in allowed:
+        if field in data:
+            value = data[field]
+            setattr(locked, field, "" if value is None and field not in nullable else value)
+    if "teaching_title" in allowed and locked.teaching_title:
+        if locked.teaching_title in TEACHING_TITLE_MAP:
+            locked.title = TEACHING_TITLE_MAP[locked.teaching_title]
+        else:
+            errors["teaching_title"] = MSG_TEACHING_TITLE
+    if (
+        "scope" in allowed
+        and locked.scope
+        and not PracticeScope.objects.filter(category=locked.category, is_active=True, name=locked.scope).exists()
+    ):
+        errors["scope"] = MSG_SCOPE_NOT_ALLOWED % {"scope": locked.scope, "category": locked.get_category_display()}
+    if locked.institution is not None and not locked.institution.is_active:
+        errors["institution"] = MSG_INSTITUTION_INACTIVE
+    if locked.site_starts_on and locked.site_ends_on and locked.site_ends_on < locked.site_starts_on:
+        errors["site_ends_on"] = MSG_SITE_DATES
+    if work_periods is not None and locked.type in WORK_HISTORY_TYPES:
+        try:
+            work_periods = work_periods_clean(work_periods)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    locked.full_clean(exclude=["number", "physician", "qualification", "registration", "institution"])
+    locked.save()
+    if work_periods is not None and locked.type in WORK_HISTORY_TYPES:
+        locked.work_periods.all().delete()
+        WorkPeriod.objects.bulk_create(
+            WorkPeriod(
+                application=locked,
+                starts_on=p["starts_on"],
+                ends_on=p.get("ends_on"),
+                employer=p["employer"][:100],
+                position=p["position"][:50],
+            )
+            for p in work_periods
+        )
+    return locked
+
+
+def _sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, extension in DOCUMENT_SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+@transaction.atomic
+def document_add(*, application: Application, actor: User, kind: str, file) -> Document:
+    """Attach an upload: PDF, JPEG or PNG by its content, at most ``DOCUMENT_MAX_BYTES``, stored under a new name."""
+    locked = _editable(application, actor)
+    if kind not in Document.Kind.values:
+        raise ValidationError({"kind": MSG_DOCUMENT_KIND})
+    if not file or not file.size:
+        raise ValidationError({"file": MSG_FILE_EMPTY})
+    if file.size > DOCUMENT_MAX_BYTES:
+        raise ValidationError({"file": MSG_FILE_TOO_BIG % {"mb": DOCUMENT_MAX_BYTES // (1024 * 1024)}})
+    file.seek(0)
+    sniffed = _sniff(file.read(16))
+    file.seek(0)
+    if sniffed is None:
+        raise ValidationError({"file": MSG_FILE_TYPE})
+    content_type, extension = sniffed
+    original_name = (file.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or f"document.{extension}"
+    document = Document(
+        application=locked, kind=kind, original_name=original_name, content_type=content_type, size=file.size
+    )
+    document.file.save(f"{uuid.uuid4().hex}.{extension}", file, save=False)
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: Document, actor: User) -> None:
+    _editable(document.application, actor)
+    document.file.delete(save=False)
+    document.delete()
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def two_year_rule_applies(*, application: Application) -> bool:
+    """Seed Q6: qualified more than two years before applying, or practice suspended two years or more."""
+    if application.practice_suspended:
+        return True
+    if application.type not in (AppType.FIRST, AppType.UPGRADE):
+        return False
+    obtained = (
+        application.physician_qualified_on
+        if application.level == Level.PHYSICIAN
+        else application.assistant_qualified_on
+    )
+    applied_on = timezone.localdate(application.submitted_at) if application.submitted_at else timezone.localdate()
+    return obtained is not None and obtained < _years_before(applied_on, 2)
+
+
+def application_physician_rules(*, application: Application) -> dict:
+    """The physician-side rules checked at submit; returns field → message."""
+    errors: dict = {}
+    if application.type in NEEDS_REGISTRATION_IN_FORCE:
+        registration = application.registration
+        if registration is None or registration.state != Registration.State.ACTIVE:
+            errors["registration"] = MSG_REGISTRATION_IN_FORCE_REQUIRED
+        elif application.type == AppType.UPGRADE and application.scope != registration.scope:
+            errors["scope"] = MSG_SCOPE_LOCKED % {"scope": registration.scope}
+        elif application.type == AppType.MULTI_SITE and application.institution_id == registration.institution_id:
+            errors["institution"] = MSG_SITE_SAME_INSTITUTION
+    if (
+        two_year_rule_applies(application=application)
+        and not application.documents.filter(kind=Document.Kind.TRAINING_PROOF).exists()
+    ):
+        errors["documents"] = MSG_TRAINING_PROOF_REQUIRED
+    return errors
 
 
 # ---- The institution -------------------------------------------------------

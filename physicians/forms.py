@@ -1,0 +1,204 @@
+"""Forms of the physician portal: what the physician types; the rules live in the services."""
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
+
+from docregistry.accounts.models import Role
+from docregistry.registrations.models import Application, Document, Institution, Title
+from docregistry.registrations.notifications import notification_queue
+from docregistry.registrations.services import DOCUMENT_MAX_BYTES, EDITABLE_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SignupForm(forms.Form):
+    real_name = forms.CharField(
+        label=_("Real name"), max_length=40, help_text=_("As on your resident ID card, in Chinese characters.")
+    )
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=30)
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=20, help_text=_("An activation code will be sent to this number.")
+    )
+    email = forms.EmailField(label=_("E-mail"), help_text=_("Used to recover your password."))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, help_text=_("The name you sign in with; not your real name.")
+    )
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True))
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(render_value=True))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}),
+    )
+
+
+class IdentityForm(forms.Form):
+    real_name = forms.CharField(label=_("Real name"), max_length=40)
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=30)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+
+
+class MobileForm(forms.Form):
+    mobile = forms.CharField(label=_("New mobile number"), max_length=20)
+
+
+class ResetRequestForm(forms.Form):
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=30)
+    mobile = forms.CharField(label=_("Registered mobile number"), max_length=20)
+
+
+class ResetConfirmForm(CodeForm):
+    new_password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password2") and data["new_password1"] != data["new_password2"]:
+            self.add_error("new_password2", _("The two passwords differ."))
+        return data
+
+
+class PhysicianPasswordResetForm(PasswordResetForm):
+    """Django's e-mail reset, limited to physicians and sent through the outbox."""
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if user.role == Role.PHYSICIAN:
+                yield user
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        notification_queue(channel="email", recipient=to_email, subject=subject, body=body)
+
+
+class NewApplicationForm(forms.Form):
+    type = forms.ChoiceField(label=_("Kind of application"), choices=Application.Type.choices, widget=forms.RadioSelect)
+    qualification = forms.ModelChoiceField(
+        label=_("Qualification"), queryset=None, widget=forms.RadioSelect, empty_label=None
+    )
+
+    def __init__(self, *args, qualifications, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["qualification"].queryset = qualifications
+        self.fields["qualification"].label_from_instance = lambda q: (
+            f"{q.get_level_display()} · {q.get_category_display()} · {q.certificate_code}"
+        )
+        records = list(qualifications)
+        if len(records) == 1:
+            self.fields["qualification"].initial = records[0].pk
+
+
+TITLE_CHOICES = [
+    ("", _("No title yet")),
+    *[(value, label) for value, label in Title.choices if value],
+]
+TEACHING_TITLE_CHOICES = [
+    ("", _("None")),
+    ("讲师", _("Lecturer (counts as attending physician)")),
+    ("副教授", _("Associate professor (counts as associate chief physician)")),
+    ("教授", _("Professor (counts as chief physician)")),
+]
+
+
+class ApplicationForm(forms.ModelForm):
+    """The fields of one application type, exactly those ``EDITABLE_FIELDS`` names."""
+
+    institution = forms.ModelChoiceField(
+        label=_("Institution"),
+        queryset=Institution.objects.filter(is_active=True),
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-institution-id": ""}),
+    )
+
+    class Meta:
+        model = Application
+        fields = [
+            "institution",
+            "education",
+            "title",
+            "teaching_title",
+            "health_status",
+            "scope",
+            "practice_suspended",
+            "site_starts_on",
+            "site_ends_on",
+            "cancellation_reason",
+        ]
+        widgets = {"site_starts_on": DATE, "site_ends_on": DATE}
+        help_texts = {
+            "health_status": _("As on your registration health-check form, for example 良好."),
+            "practice_suspended": _("Tick if you have not practised for two years or more."),
+        }
+
+    def __init__(self, *args, scopes: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = EDITABLE_FIELDS[self.instance.type]
+        for name in list(self.fields):
+            if name not in allowed:
+                del self.fields[name]
+        if "title" in self.fields:
+            self.fields["title"] = forms.ChoiceField(
+                label=_("Professional title"), choices=TITLE_CHOICES, required=False
+            )
+            self.fields["teaching_title"] = forms.ChoiceField(
+                label=_("Teaching title"),
+                choices=TEACHING_TITLE_CHOICES,
+                required=False,
+                help_text=_("A teaching title sets the professional title it counts as."),
+            )
+            self.fields["education"].required = True
+            self.fields["education"].help_text = _("The highest education relevant to your category.")
+        if "scope" in self.fields:
+            self.fields["scope"] = forms.ChoiceField(
+                label=_("Practice scope"), choices=[("", "---------")] + [(s, s) for s in scopes], required=False
+            )
+        if "site_starts_on" in self.fields:
+            self.fields["site_starts_on"].required = True
+        if "cancellation_reason" in self.fields:
+            self.fields["cancellation_reason"].required = True
+        if "institution" in self.fields:
+            self.fields["institution"].widget = forms.HiddenInput()
+
+
+class WorkPeriodForm(forms.Form):
+    starts_on = forms.DateField(label=_("From"), widget=DATE, required=False)
+    ends_on = forms.DateField(label=_("To"), widget=DATE, required=False, help_text=_("Leave empty if ongoing."))
+    employer = forms.CharField(label=_("Employer"), max_length=100, required=False)
+    position = forms.CharField(label=_("Position"), max_length=50, required=False)
+
+
+WorkPeriodFormSet = forms.formset_factory(WorkPeriodForm, extra=1, can_delete=True, max_num=30)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What it is"), choices=Document.Kind.choices)
+    file = forms.FileField(
+        label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("PDF, JPEG or PNG, at most %(mb)s MB.") % {
+            "mb": DOCUMENT_MAX_BYTES // (1024 * 1024)
+        }
+
+
+class InstitutionSearchForm(forms.Form):
+    q = forms.CharField(label=_("Institution name or registration number"), max_length=100, required=False)
