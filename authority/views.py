@@ -97,13 +97,14 @@ class IndexView(AuthorityView, TemplateView):
         )
         query = data.copy()
         query.pop("page", None)
+        today = timezone.localdate()
         context.update(
             form=form,
             open_form=OpenByNumberForm(),
             page=page,
             applications=page.object_list,
+            rows=[(a, selectors.decision_clock(a, today=today)) for a in page.object_list],
             querystring=query.urlencode(),
-            today=timezone.localdate(),
         )
         return context
 
