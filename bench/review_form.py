@@ -1,0 +1,127 @@
+"""Benchmark: how long the coded review form PDF takes to render.
+
+    .venv/bin/python bench/review_form.py [--runs 30] [--batch 50]
+
+Creates its data in a temporary SQLite database (nothing else is touched),
+warms the process up, then renders single four-page forms with the cache
+bypassed and prints median and p90 in milliseconds, then one batch PDF of
+``--batch`` forms and prints its duration in seconds. The target on the
+reference machine: median ≤ 250 ms per form, 50-form batch ≤ 5 s.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(db_path: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "docregistry.settings.test"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_applications(count: int):
+    import datetime
+
+    from docregistry.registrations import services
+    from docregistry.registrations.models import Application, WorkPeriod
+    from tests.factories import InstitutionFactory, PhysicianFactory, StaffFactory, application_for
+
+    institution = InstitutionFactory(name="北京协和医院", address="北京市东城区帅府园1号")
+    StaffFactory(institution=institution)
+    names = ["张伟", "王芳", "李娜", "欧阳靖宇", "买买提·艾力", "刘洋", "陈静", "杨磊", "赵丽", "黄晓明"]
+    pks = []
+    for i in range(count):
+        physician = PhysicianFactory(real_name=names[i % len(names)])
+        app = application_for(physician, institution, remarks="")
+        WorkPeriod.objects.create(
+            application=app,
+            starts_on=datetime.date(2012, 9, 1),
+            ends_on=datetime.date(2017, 7, 1),
+            employer="北京大学医学部",
+            position="学生",
+        )
+        WorkPeriod.objects.create(
+            application=app, starts_on=datetime.date(2017, 8, 1), employer=institution.name, position="住院医师"
+        )
+        services.application_submit(application=app, actor=physician)
+        pks.append(app.pk)
+    return list(
+        Application.objects.filter(pk__in=pks)
+        .select_related("institution", "physician")
+        .prefetch_related("work_periods")
+        .order_by("pk")
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="single forms to time")
+    parser.add_argument("--batch", type=int, default=50, help="forms in the batch PDF")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-reviewform-") as tmp:
+        setup_django(Path(tmp) / "bench.sqlite3")
+        from django.core.cache import cache
+
+        from docregistry.registrations import reviewform
+
+        applications = make_applications(max(args.batch, 10))
+
+        started = time.perf_counter()
+        reviewform.render_review_form(applications[0], use_cache=False)
+        print(
+            f"first render (cold process: font registered, stylesheet parsed): {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+        for app in applications[1:4]:  # warm-up
+            reviewform.render_review_form(app, use_cache=False)
+
+        times = []
+        for i in range(args.runs):
+            app = applications[i % len(applications)]
+            started = time.perf_counter()
+            pdf = reviewform.render_review_form(app, use_cache=False)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p90 = times[min(len(times) - 1, int(round(0.9 * len(times))) - 1)]
+        print(
+            f"single 4-page form, {args.runs} runs: median {statistics.median(times):.0f} ms, "
+            f"p90 {p90:.0f} ms, min {times[0]:.0f} ms ({len(pdf) / 1024:.0f} KiB)"
+        )
+
+        reviewform.render_review_form(applications[0])
+        started = time.perf_counter()
+        reviewform.render_review_form(applications[0])
+        print(f"cached form: {(time.perf_counter() - started) * 1000:.2f} ms")
+
+        batch = applications[: args.batch]
+        cache.clear()
+        started = time.perf_counter()
+        pdf = reviewform.render_review_forms(batch)
+        seconds = time.perf_counter() - started
+        print(
+            f"batch of {len(batch)} forms ({4 * len(batch)} pages), none cached: {seconds:.2f} s ({len(pdf) / 1024:.0f} KiB)"
+        )
+        started = time.perf_counter()
+        pdf = reviewform.render_review_forms(batch)
+        seconds = time.perf_counter() - started
+        print(f"the same batch again, every form cached: {seconds:.2f} s")
+        reviewform.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

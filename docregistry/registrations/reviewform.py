@@ -1,0 +1,235 @@
+"""The coded review form 《医师执业注册申请审核表》 as a PDF rendered by WeasyPrint.
+
+One Django template (``reviewform/_form_pages.html``) makes the four pages; the
+PDF (``reviewform/review_form.html``) and the print preview page include it, so
+they always show the same. The form is a government form and is always in
+Chinese, whatever the interface language.
+
+Chinese text uses only the CJK font shipped in ``static/fonts`` (built by
+``scripts/subset_font.py``), so the PDF looks the same on a machine without
+Chinese fonts. WeasyPrint subsets it with HarfBuzz (``libharfbuzz-subset0``).
+
+A rendered PDF is cached by (application, version, last change) and re-used
+until the application changes.
+"""
+
+import atexit
+import datetime
+import functools
+import hashlib
+import io
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Application, Category, Level
+
+FONT_FILE = "fonts/NotoSansSC-Subset.ttf"
+FONT_FAMILY = "DocRegistry Sans SC"
+TEMPLATE = "reviewform/review_form.html"
+STYLESHEET = "reviewform/print.css"
+UA_STYLESHEET = "reviewform/ua.css"
+PAGES = ("封面", "基本情况", "工作经历、健康状况及执业范围", "审核意见及执业证书编码")
+WORK_ROWS = 8  # rows of the work history table; a longer history keeps its most recent periods
+CACHE_PREFIX = "reviewform:v1"
+CACHE_SECONDS = 7 * 24 * 3600
+
+# The form is always Chinese; these are the printed words for the stored values,
+# so the PDF does not depend on a compiled translation catalogue.
+LEVEL_ZH = {Level.PHYSICIAN: "执业医师", Level.ASSISTANT: "执业助理医师"}
+CATEGORY_ZH = {
+    Category.CLINICAL: "临床",
+    Category.TCM: "中医",
+    Category.DENTAL: "口腔",
+    Category.PUBLIC_HEALTH: "公共卫生",
+}
+TYPE_ZH = {
+    Application.Type.FIRST: "首次注册",
+    Application.Type.CHANGE: "变更注册",
+    Application.Type.MULTI_SITE: "多机构备案",
+    Application.Type.UPGRADE: "执业助理医师升执业医师",
+    Application.Type.CANCEL: "注销注册",
+    Application.Type.REREGISTER: "重新注册",
+}
+
+_render_lock = threading.Lock()
+
+
+def font_path() -> Path:
+    return Path(settings.BASE_DIR) / "static" / FONT_FILE
+
+
+def chinese_date(value: datetime.date | None) -> str:
+    """``2026年3月5日``: Gregorian, Arabic numerals, as the form asks."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _id_facts(id_number: str) -> tuple[str, str]:
+    """Sex and birth date read from an 18-digit resident ID number (GB 11643)."""
+    if len(id_number) != 18 or not id_number[:17].isdigit():
+        return "", ""
+    sex = "男" if int(id_number[16]) % 2 else "女"
+    try:
+        born = datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return sex, ""
+    return sex, chinese_date(born)
+
+
+@functools.lru_cache(maxsize=512)
+def qr_data_uri(number: str) -> str:
+    """The application number as a QR code (SVG data URI), printed on every page."""
+    return segno.make_qr(number, error="m").png_data_uri(scale=8, border=2)
+
+
+def form_context(application: Application) -> dict:
+    """Everything the form prints, as strings, for one application."""
+    institution = application.institution
+    id_number = application.physician.id_number if application.physician_id else ""
+    sex, born = _id_facts(id_number)
+    periods = list(application.work_periods.all())[-WORK_ROWS:]
+    rows = [
+        {
+            "starts_on": chinese_date(p.starts_on),
+            "ends_on": chinese_date(p.ends_on) if p.ends_on else "至今",
+            "employer": p.employer,
+            "position": p.position,
+        }
+        for p in periods
+    ]
+    rows += [{}] * (WORK_ROWS - len(rows))
+    title = application.title
+    if application.teaching_title:
+        title = f"{title}（{application.teaching_title}）" if title else application.teaching_title
+    number = application.number or ""
+    return {
+        "pk": application.pk,
+        "number": number,
+        "qr": qr_data_uri(number or f"draft-{application.pk}"),
+        "pages": PAGES,
+        "type": TYPE_ZH.get(application.type, application.type),
+        "name": application.name,
+        "sex": sex,
+        "birth_date": born,
+        "id_number": id_number,
+        "level": LEVEL_ZH.get(application.level, application.level),
+        "category": CATEGORY_ZH.get(application.category, application.category),
+        "qualification_code": application.qualification_code,
+        "practice_certificate_code": application.practice_certificate_code,
+        "fill_date": chinese_date(application.fill_date),
+        "education": application.education,
+        "title": title,
+        "institution_name": institution.name if institution else "",
+        "institution_registration_number": institution.registration_number if institution else "",
+        "institution_address": institution.address if institution else "",
+        "institution_postcode": institution.postcode if institution else "",
+        "assistant_qualified_on": (
+            chinese_date(application.assistant_qualified_on) if application.level == Level.ASSISTANT else ""
+        ),
+        "physician_qualified_on": (
+            chinese_date(application.physician_qualified_on) if application.level == Level.PHYSICIAN else ""
+        ),
+        "work_periods": rows,
+        "health_status": application.health_status,
+        "assessment_institution": application.assessment_institution,
+        "scope": application.scope,
+        "remarks": application.remarks,
+        "institution_opinion": application.institution_opinion,
+        "authority_opinion": application.authority_opinion,
+    }
+
+
+def review_form_html(applications: Iterable[Application]) -> str:
+    """The HTML WeasyPrint turns into the PDF (one or several forms)."""
+    with translation.override("zh-hans"):
+        forms = [form_context(a) for a in applications]
+        return render_to_string(TEMPLATE, {"forms": forms})
+
+
+@functools.lru_cache(maxsize=1)
+def _weasyprint_setup():
+    """Parsed once per process: the font configuration (the shipped font registered once) and the stylesheet."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    css = CSS(string=render_to_string(STYLESHEET, {"font_url": font_path().as_uri()}), font_config=font_config)
+    ua = CSS(string=render_to_string(UA_STYLESHEET))
+    return font_config, css, ua
+
+
+def release() -> None:
+    """Drop the per-process WeasyPrint objects (their temporary font folder goes with them)."""
+    _weasyprint_setup.cache_clear()
+
+
+atexit.register(release)
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    with _render_lock:  # Pango and Fontconfig objects are shared: one render at a time per process
+        font_config, css, ua = _weasyprint_setup()
+
+        class FormHTML(HTML):
+            def _ua_stylesheets(self, forms=False):
+                return [ua]
+
+        document = FormHTML(string=html, base_url=str(settings.BASE_DIR)).render(
+            stylesheets=[css], font_config=font_config
+        )
+        return document.write_pdf()
+
+
+def cache_key(application: Application) -> str:
+    stamp = application.updated_at.isoformat() if application.updated_at else ""
+    digest = hashlib.sha1(f"{application.pk}:{application.version}:{stamp}".encode(), usedforsecurity=False)
+    return f"{CACHE_PREFIX}:{application.pk}:{application.version}:{digest.hexdigest()[:12]}"
+
+
+def render_review_form(application: Application, *, use_cache: bool = True) -> bytes:
+    """The four-page PDF of one application, re-used until the application changes."""
+    key = cache_key(application)
+    if use_cache:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    pdf = _write_pdf(review_form_html([application]))
+    if use_cache:
+        cache.set(key, pdf, CACHE_SECONDS)
+    return pdf
+
+
+def render_review_forms(applications: Iterable[Application]) -> bytes:
+    """One PDF with the forms of several applications, four pages each, in the order given.
+
+    Each form comes from the cache (or is rendered and cached), then the PDFs are
+    joined, so printing a batch of forms already seen costs almost nothing.
+    """
+    from pypdf import PdfWriter
+
+    applications = list(applications)
+    if len(applications) == 1:
+        return render_review_form(applications[0])
+    writer = PdfWriter()
+    for application in applications:
+        writer.append(io.BytesIO(render_review_form(application)))
+    writer.add_metadata({"/Title": "医师执业注册申请审核表", "/Producer": "docregistry (WeasyPrint, pypdf)"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pdf_filename(applications: list[Application]) -> str:
+    if len(applications) == 1 and applications[0].number:
+        return f"review-form-{applications[0].number}.pdf"
+    return f"review-forms-{timezone.localdate():%Y%m%d}-{len(applications)}.pdf"
