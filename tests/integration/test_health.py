@@ -1,0 +1,64 @@
+"""/healthz: 200 when the database, the cache and the broker answer; 503 (still JSON) when one does not."""
+
+import os
+import time
+
+import pytest
+
+from docregistry.registrations.models import Notification
+
+from .conftest import DEAD_BROKER, celery_broker
+
+
+def test_healthy_instance_answers_200_with_every_check(client, db):
+    Notification.objects.create(channel="sms", recipient="13900000000", body="x")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "queue"}
+    assert all(check["ok"] for check in body["checks"].values())
+    assert body["checks"]["queue"]["mode"] == "eager"
+    assert body["outbox"] == {"pending": 1, "failed": 0}
+
+
+def test_broker_down_answers_503_quickly_and_says_which_check_failed(client, db):
+    with celery_broker(DEAD_BROKER):
+        started = time.monotonic()
+        response = client.get("/healthz")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["checks"]["database"]["ok"] and body["checks"]["cache"]["ok"]
+    assert not body["checks"]["queue"]["ok"]
+    assert "6390" in body["checks"]["queue"]["error"] or "onnect" in body["checks"]["queue"]["error"]
+
+
+def test_cache_down_answers_503(client, db, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": DEAD_BROKER,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert time.monotonic() - started < 10
+    assert response.status_code == 503
+    assert not response.json()["checks"]["cache"]["ok"]
+
+
+def test_with_real_redis_the_queue_length_is_reported(client, db):
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url.startswith("redis://"):
+        pytest.skip("needs REDIS_URL=redis://…")
+    with celery_broker(redis_url):
+        response = client.get("/healthz")
+    assert response.status_code == 200, response.content
+    queue = response.json()["checks"]["queue"]
+    assert queue["mode"] == "redis" and queue["queue"] == "celery"
+    assert isinstance(queue["length"], int)
