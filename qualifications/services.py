@@ -1,15 +1,208 @@
-"""Matching physicians to the national qualification roster."""
+"""The qualification roster: importing roster files and matching physicians to it."""
 
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from docregistry.validators import normalize_id_number
+from docregistry.validators import normalize_id_number, normalize_real_name
 
-from .models import Qualification
+from .importers import FIELDS, CodeSet, ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
+from .models import ImportBatch, Qualification
+from .staging import MSG_DUPLICATE_IN_FILE, Loader
+
+logger = logging.getLogger(__name__)
+
+# At most this many errors are kept and listed; the total is always counted.
+MAX_ERRORS = 10_000
+CHUNK_ROWS = 20_000
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
+
+MSG_FILE_TYPE = _("Upload a CSV file (UTF-8 or GBK) or an Excel workbook (.xlsx).")
+MSG_BATCH_NOT_PENDING = _("This import has already been run.")
 
 
 def qualification_match(*, name: str, id_number: str) -> QuerySet[Qualification]:
     """The roster records of this person: exact name, ID normalised for width, case and spaces.
 
-    Never fuzzy on the name: a one-character difference is a different person.
+    The name is only cleaned as the sign-up form cleans it (spaces removed, every kind
+    of middle dot written ·); never fuzzy: a one-character difference is a different person.
     """
-    return Qualification.objects.filter(name=(name or "").strip(), id_number=normalize_id_number(id_number))
+    return Qualification.objects.filter(
+        name=normalize_real_name(name or ""), id_number=normalize_id_number(id_number)
+    ).order_by("-obtained_on", "certificate_code")
+
+
+@transaction.atomic
+def import_batch_create(*, uploaded_file: UploadedFile, uploaded_by=None, dry_run: bool = False) -> ImportBatch:
+    """Store an uploaded roster file (under MEDIA_ROOT, never served) and queue its import after commit."""
+    if not uploaded_file.name.lower().endswith(ALLOWED_SUFFIXES):
+        raise ValidationError(MSG_FILE_TYPE, code="file_type")
+    batch = ImportBatch(file_name=Path(uploaded_file.name).name[:255], uploaded_by=uploaded_by, dry_run=dry_run)
+    batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{batch.file_name}", uploaded_file, save=False)
+    batch.full_clean()
+    batch.save()
+    transaction.on_commit(lambda: _queue_import(batch.pk))
+    return batch
+
+
+def _queue_import(batch_id: int) -> None:
+    """Hand the import to Celery; if the broker is down the batch stays pending (run the command instead)."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import import_roster_file
+
+    try:
+        import_roster_file.delay(batch_id)
+    except OperationalError:
+        logger.exception("could not queue roster import %s", batch_id)
+
+
+def _set(batch: ImportBatch, **fields) -> None:
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+
+
+def progress_key(batch_id: int) -> str:
+    return f"qualifications:import-progress:{batch_id}"
+
+
+def import_progress(batch: ImportBatch) -> ImportBatch:
+    """The batch with the progress its (still running) import last reported."""
+    if batch.state == ImportBatch.State.RUNNING:
+        reported = cache.get(progress_key(batch.pk))
+        if reported:
+            batch.rows_done, batch.rows_total = reported
+    return batch
+
+
+def roster_import(
+    *, batch: ImportBatch, path: str | Path | None = None, progress: Callable[[ImportBatch], None] | None = None
+) -> ImportBatch:
+    """Validate a roster file and, if every row is good, upsert it on the certificate code.
+
+    All or nothing: the whole file is one transaction, and one bad row rolls it back;
+    ``batch.errors`` lists every bad row (up to MAX_ERRORS, ``batch.error_count`` counts
+    them all). Importing the same file again changes nothing. Validation (this thread)
+    and the database work (``staging.Loader``'s thread) overlap chunk by chunk; progress
+    is reported through the cache, since the transaction hides it until the end.
+    """
+    path = Path(path or batch.file.path)
+    started = time.monotonic()
+    if batch.state != ImportBatch.State.PENDING:
+        raise ValueError(str(MSG_BATCH_NOT_PENDING))
+    errors = ErrorList(MAX_ERRORS)
+    rows_done = 0
+    counts = (0, 0)
+    try:
+        _set(batch, state=ImportBatch.State.RUNNING, rows_total=estimate_rows(path), rows_done=0)
+        with transaction.atomic():
+            loader = Loader(batch_id=batch.pk, dry_run=batch.dry_run, errors=errors)
+            loader.start()
+            try:
+                reader = RosterReader(path)
+                codes = CodeSet()
+                repeats: list[tuple[int, str]] = []
+                chunk = []
+                for row in reader:
+                    rows_done += 1
+                    if not row.errors and not codes.add(row.values["certificate_code"]):
+                        if len(repeats) < MAX_ERRORS:
+                            repeats.append((row.number, row.values["certificate_code"]))
+                        else:
+                            errors.count_more(1)
+                        loader.file_has_errors.set()
+                    elif row.errors:
+                        errors.extend(row.errors)
+                        loader.file_has_errors.set()
+                    else:
+                        values = row.values
+                        chunk.append((row.number, *[values[f] for f in FIELDS], row.extra))
+                    if rows_done % CHUNK_ROWS == 0:
+                        loader.code_column = reader.titles["certificate_code"]
+                        loader.put(chunk)
+                        chunk = []
+                        _report(batch, rows_done, progress)
+                loader.code_column = reader.titles["certificate_code"]
+                loader.put(chunk)
+                loader.finish()
+                if repeats:
+                    _report_repeats(repeats, loader, errors, reader.titles["certificate_code"])
+            finally:
+                loader.close()
+            counts = (loader.inserted, loader.updated)
+            if errors.count or batch.dry_run:
+                transaction.set_rollback(True)
+    except RosterFileError as exc:
+        errors.extend(exc.errors)
+    except Exception:
+        logger.exception("roster import %s crashed", batch.pk)
+        _set(batch, state=ImportBatch.State.FAILED, finished_at=timezone.now())
+        raise
+    finished = {"rows_total": rows_done, "rows_done": rows_done, "finished_at": timezone.now()}
+    if errors.count:
+        _set(
+            batch,
+            state=ImportBatch.State.FAILED,
+            errors=[e.as_dict() for e in errors.sorted()],
+            error_count=errors.count,
+            inserted=0,
+            updated=0,
+            unchanged=0,
+            **finished,
+        )
+    else:
+        inserted, updated = counts
+        _set(
+            batch,
+            state=ImportBatch.State.DONE,
+            errors=[],
+            error_count=0,
+            inserted=inserted,
+            updated=updated,
+            unchanged=rows_done - inserted - updated,
+            **finished,
+        )
+    cache.delete(progress_key(batch.pk))
+    logger.info(
+        "roster import %s (%s): %s rows in %.1f s, state %s, %s inserted, %s updated, %s unchanged, %s errors",
+        batch.pk,
+        batch.file_name,
+        rows_done,
+        time.monotonic() - started,
+        batch.state,
+        batch.inserted,
+        batch.updated,
+        batch.unchanged,
+        batch.error_count,
+    )
+    return batch
+
+
+def _report_repeats(repeats: list[tuple[int, str]], loader: Loader, errors: ErrorList, column: str) -> None:
+    firsts = loader.first_rows(sorted({code for _row, code in repeats[: MAX_ERRORS + 1]}))
+    errors.extend(
+        RowError(row, column, str(MSG_DUPLICATE_IN_FILE % {"first": firsts.get(code, "?")}), code)
+        for row, code in repeats
+    )
+
+
+def _report(batch: ImportBatch, rows_done: int, progress) -> None:
+    batch.rows_done = rows_done
+    batch.rows_total = max(batch.rows_total, rows_done)
+    cache.set(progress_key(batch.pk), (batch.rows_done, batch.rows_total), 6 * 3600)
+    if progress:
+        progress(batch)
+
+
+def batch_errors(batch: ImportBatch) -> list[RowError]:
+    return [RowError.from_dict(e) for e in batch.errors]

@@ -1,0 +1,126 @@
+"""Roster import benchmark: generate a valid roster of N rows, import it, print rows/s and peak memory.
+
+    .venv/bin/python bench/roster_import.py 100000                       # SQLite (db.sqlite3)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dr_qbench \\
+        .venv/bin/python bench/roster_import.py 1000000                  # PostgreSQL
+
+Options: --encoding gb18030 (a GBK file, as Chinese spreadsheet software writes),
+--again (import the same file a second time: every row must come back unchanged),
+--keep (leave the imported records in the database; by default they are deleted).
+The import goes through the same code path as ``manage.py import_roster``.
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docregistry.settings.dev")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Without DATABASE_URL the benchmark uses a throw-away SQLite file, never the developer's db.sqlite3.
+SCRATCH = tempfile.mkdtemp(prefix="roster-bench-")
+MIGRATE = "DATABASE_URL" not in os.environ
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH}/bench.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from docregistry.registrations.codes import CATEGORY_DIGITS, LEVEL_DIGITS  # noqa: E402
+from docregistry.validators import id_check_char  # noqa: E402
+from qualifications.models import ImportBatch, Qualification  # noqa: E402
+from qualifications.services import roster_import  # noqa: E402
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红梅鑫波斌宇浩凯健俊帆帅旭宁"
+PROVINCES = ("11", "31", "32", "33", "44", "51", "42", "37")
+LEVELS = (("执业医师", "physician"), ("执业助理医师", "assistant"))
+CATEGORIES = (("临床", "clinical"), ("中医", "tcm"), ("口腔", "dental"), ("公共卫生", "public_health"))
+
+
+def generate(path: Path, rows: int, encoding: str) -> None:
+    """Unique, valid rows: IDs from distinct (birth date, sequence) pairs, codes that embed them."""
+    rng = random.Random(2026)
+    base = datetime.date(1960, 1, 1)
+    with open(path, "w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["姓名", "身份证号", "资格证书编码", "级别", "类别", "取得资格时间", "备注"])
+        for n in range(rows):
+            born = base + datetime.timedelta(days=n // 1000)
+            first17 = f"{PROVINCES[n % len(PROVINCES)]}0105{born:%Y%m%d}{n % 1000:03d}"
+            id_number = first17 + id_check_char(first17)
+            level_text, level = LEVELS[n % 7 == 0]
+            category_text, category = CATEGORIES[n % 4]
+            year = born.year + 25
+            code = f"{year}{id_number[:2]}{LEVEL_DIGITS[level]}{CATEGORY_DIGITS[category]}{id_number}"
+            name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
+            obtained = f"{year}-09-{1 + n % 28:02d}" if n % 3 else f"{year}年9月{1 + n % 28}日"
+            writer.writerow([name, id_number, code, level_text, category_text, obtained, ""])
+
+
+def run_import(path: Path) -> tuple[ImportBatch, float]:
+    batch = ImportBatch.objects.create(file_name=path.name)
+    started = time.perf_counter()
+    roster_import(batch=batch, path=path)
+    return batch, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("rows", type=int)
+    parser.add_argument("--encoding", default="utf-8")
+    parser.add_argument("--again", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    if MIGRATE:
+        call_command("migrate", verbosity=0)
+    try:
+        _bench(args)
+    finally:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+def _bench(args) -> None:
+    if True:
+        path = Path(SCRATCH) / f"roster-{args.rows}.csv"
+        started = time.perf_counter()
+        generate(path, args.rows, args.encoding)
+        size_mb = path.stat().st_size / 1e6
+        print(
+            f"generated {args.rows:,} rows ({size_mb:.0f} MB, {args.encoding}) in {time.perf_counter() - started:.1f} s"
+        )
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        runs = [run_import(path)] + ([run_import(path)] if args.again else [])
+        for label, (batch, seconds) in zip(("first import", "same file again"), runs, strict=False):
+            print(
+                f"{label}: {batch.state}, {batch.rows_total:,} rows in {seconds:.1f} s = "
+                f"{batch.rows_total / seconds:,.0f} rows/s; inserted {batch.inserted:,}, updated {batch.updated:,}, "
+                f"unchanged {batch.unchanged:,}, errors {batch.error_count:,}"
+            )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS {peak:.0f} MB (before import {rss_before:.0f} MB)")
+        if not args.keep:
+            batch_ids = [batch.pk for batch, _seconds in runs]
+            Qualification.objects.filter(batch_id__in=batch_ids)._raw_delete(connection.alias)
+            ImportBatch.objects.filter(pk__in=batch_ids).delete()
+        if any(batch.state != ImportBatch.State.DONE for batch, _seconds in runs):
+            for error in runs[0][0].errors[:20]:
+                print(error, file=sys.stderr)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,569 @@
+"""Reading roster files: format and encoding detection, header mapping, row validation.
+
+Nothing here touches the database. ``read_roster(path)`` yields one ``Row`` per
+data row, already validated cell by cell with the shared validators; the
+database-wide checks (duplicates inside the file and against stored records)
+and the writing live in ``qualifications.staging``.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first
+record row 2.
+"""
+
+import codecs
+import csv
+import datetime
+import re
+import threading
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from docregistry.registrations.codes import CATEGORY_BY_DIGITS, LEVEL_BY_DIGIT
+from docregistry.registrations.models import Category, Level
+from docregistry.validators import (
+    CERTIFICATE_CODE_PATTERN,
+    ID_CHECK_CHARS,
+    ID_PATTERN,
+    NAME_PATTERN,
+    PROVINCE_CODES,
+    id_birth_date,
+    normalize_certificate_code,
+    normalize_id_number,
+    normalize_real_name,
+    validate_certificate_code,
+    validate_id_number,
+    validate_real_name,
+)
+
+FIELDS = ("name", "id_number", "certificate_code", "level", "category", "obtained_on")
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "certificate_code": "资格证书编码",
+    "level": "级别",
+    "category": "类别",
+    "obtained_on": "取得资格时间",
+}
+HEADER_ALIASES = {
+    "name": ("姓名", "name", "real_name", "真实姓名"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "id_number", "id", "id_no", "id_card"),
+    "certificate_code": (
+        "资格证书编码",
+        "资格证书编号",
+        "资格证书号",
+        "资格证书号码",
+        "证书编码",
+        "certificate_code",
+        "certificate_no",
+        "qualification_code",
+    ),
+    "level": ("级别", "资格级别", "医师级别", "level"),
+    "category": ("类别", "资格类别", "执业类别", "category"),
+    "obtained_on": (
+        "取得资格时间",
+        "取得资格日期",
+        "资格取得时间",
+        "批准日期",
+        "获得资格时间",
+        "obtained_on",
+        "date_obtained",
+        "obtained",
+    ),
+}
+LEVEL_ALIASES = {
+    "执业医师": Level.PHYSICIAN,
+    "physician": Level.PHYSICIAN,
+    "licensedphysician": Level.PHYSICIAN,
+    "执业助理医师": Level.ASSISTANT,
+    "助理医师": Level.ASSISTANT,
+    "assistant": Level.ASSISTANT,
+    "licensedassistantphysician": Level.ASSISTANT,
+}
+CATEGORY_ALIASES = {
+    "临床": Category.CLINICAL,
+    "临床类别": Category.CLINICAL,
+    "clinical": Category.CLINICAL,
+    "中医": Category.TCM,
+    "中医类别": Category.TCM,
+    "中西医结合": Category.TCM,
+    "民族医": Category.TCM,
+    "tcm": Category.TCM,
+    "traditionalchinesemedicine": Category.TCM,
+    "口腔": Category.DENTAL,
+    "口腔类别": Category.DENTAL,
+    "dental": Category.DENTAL,
+    "公共卫生": Category.PUBLIC_HEALTH,
+    "公共卫生类别": Category.PUBLIC_HEALTH,
+    "public_health": Category.PUBLIC_HEALTH,
+    "publichealth": Category.PUBLIC_HEALTH,
+}
+DATE_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$")
+COMPACT_DATE_PATTERN = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+EARLIEST_DATE = datetime.date(1949, 10, 1)
+XLSX_MAGIC = b"PK\x03\x04"
+SNIFF_BYTES = 1 << 20
+
+MSG_REQUIRED = _("This cell is empty.")
+MSG_LEVEL = _("Unknown level: write 执业医师 or 执业助理医师 (or physician / assistant).")
+MSG_CATEGORY = _("Unknown category: write 临床, 中医, 口腔 or 公共卫生 (or clinical / tcm / dental / public_health).")
+MSG_DATE = _("Not a date: write it as 2024-09-01, 2024/9/1, 2024年9月1日 or 20240901.")
+MSG_DATE_FUTURE = _("The date is in the future.")
+MSG_DATE_RANGE = _("The date is before the holder was born or before 1949.")
+MSG_CODE_ID = _("The ID number inside the certificate code (%(embedded)s) is not the holder's ID number.")
+MSG_CODE_LEVEL = _("The level digit of the certificate code does not agree with the level column.")
+MSG_CODE_CATEGORY = _("The category digits of the certificate code do not agree with the category column.")
+MSG_NUMBER_CELL = _(
+    "The spreadsheet stored this as a number and lost digits; format the column as text and enter it again."
+)
+MSG_TOO_LONG = _("The value is too long.")
+MSG_MISSING_COLUMN = _("The column %(column)s is missing.")
+MSG_DUPLICATE_COLUMN = _("This column appears twice (as %(first)s and %(second)s).")
+MSG_NO_HEADER = _("The file is empty: the first row must name the columns.")
+MSG_UNREADABLE = _("The file is neither a CSV file nor an Excel (XLSX) workbook: %(reason)s")
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read (wrong format, missing columns)."""
+
+    def __init__(self, errors: list["RowError"]):
+        super().__init__("; ".join(e.line() for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+    value: str = ""
+
+    def line(self) -> str:
+        if self.column:
+            return str(
+                _("row %(row)s, column %(column)s: %(message)s")
+                % {"row": self.row, "column": self.column, "message": self.message}
+            )
+        return str(_("row %(row)s: %(message)s") % {"row": self.row, "message": self.message})
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message, "value": self.value}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RowError":
+        return cls(row=data["row"], column=data.get("column", ""), message=data["message"], value=data.get("value", ""))
+
+
+class ErrorList:
+    """Keeps the first ``limit`` errors and counts them all: bounded memory for any file, thread-safe."""
+
+    def __init__(self, limit: int = 10_000):
+        self.limit = limit
+        self.kept: list[RowError] = []
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def extend(self, errors) -> None:
+        with self._lock:
+            for error in errors:
+                self.count += 1
+                if len(self.kept) < self.limit:
+                    self.kept.append(error)
+
+    def count_more(self, n: int) -> None:
+        """Count errors too many to keep."""
+        with self._lock:
+            self.count += n
+
+    def sorted(self) -> list[RowError]:
+        return sorted(self.kept, key=lambda e: e.row)
+
+
+class CodeSet:
+    """The certificate codes met so far, as integers (about 70 bytes each, exact, no hashing collisions)."""
+
+    def __init__(self):
+        self._seen: set[int] = set()
+
+    @staticmethod
+    def key(code: str) -> int:
+        last = code[-1]
+        return (int(code[:-1]) * 11 + (10 if last == "X" else int(last))) * 2 + (len(code) == 24)
+
+    def add(self, code: str) -> bool:
+        """Remember the code; False if it was already there."""
+        key = self.key(code)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
+@dataclass(slots=True)
+class Row:
+    """One data row: the cleaned values when valid, else its errors."""
+
+    number: int
+    values: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _header_key(text) -> str:
+    text = unicodedata.normalize("NFKC", str(text or "")).strip().lstrip("\ufeff").lower()
+    return re.sub(r"[\s\-_]+", "_", text).strip("_")
+
+
+HEADER_LOOKUP = {_header_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
+def _choice_key(text: str) -> str:
+    return re.sub(r"[\s_]+", "", unicodedata.normalize("NFKC", text).strip().lower())
+
+
+LEVEL_LOOKUP = {**LEVEL_ALIASES, **{_choice_key(k): v for k, v in LEVEL_ALIASES.items()}}
+CATEGORY_LOOKUP = {**CATEGORY_ALIASES, **{_choice_key(k): v for k, v in CATEGORY_ALIASES.items()}}
+
+
+# --- opening files -----------------------------------------------------------------------------
+
+
+def detect_format(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(4)
+    return "xlsx" if head == XLSX_MAGIC else "csv"
+
+
+def detect_encoding(path: Path) -> tuple[str, int]:
+    """``utf-8-sig`` when the whole file is valid UTF-8, else ``gb18030`` (a superset of GBK).
+
+    Reads the file once in chunks (bounded memory) and counts its lines on the way,
+    which gives the progress bar its total.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    lines = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(SNIFF_BYTES):
+            lines += chunk.count(b"\n")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    return ("utf-8-sig" if utf8 else "gb18030"), lines
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[list]:
+    with open(path, encoding=encoding, newline="", errors="strict") as f:
+        first = f.readline()
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        yield from csv.reader([first], delimiter=delimiter)
+        yield from csv.reader(f, delimiter=delimiter)
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def estimate_rows(path: Path) -> int:
+    """The number of data rows, as far as it is cheap to know (for the progress bar); 0 if unknown."""
+    from openpyxl import load_workbook
+
+    try:
+        if detect_format(path) == "xlsx":
+            workbook = load_workbook(path, read_only=True)
+            try:
+                return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+            finally:
+                workbook.close()
+        return max(detect_encoding(path)[1] - 1, 0)
+    except Exception:  # an unreadable file is reported by the reader, with a reason
+        return 0
+
+
+def raw_rows(path: Path) -> Iterator[list | tuple]:
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        if detect_format(path) == "xlsx":
+            yield from _xlsx_rows(path)
+        else:
+            encoding, _lines = detect_encoding(path)
+            yield from _csv_rows(path, encoding)
+    except (OSError, csv.Error, UnicodeDecodeError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise RosterFileError([RowError(1, "", str(MSG_UNREADABLE % {"reason": exc}))]) from exc
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    """A cell as text; integers written by spreadsheets lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def parse_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            if 19000101 <= value <= 99991231 and float(value).is_integer():
+                return parse_date(str(int(value)))
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        raise ValidationError(MSG_DATE)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    match = DATE_PATTERN.match(text) or COMPACT_DATE_PATTERN.match(text)
+    if not match:
+        raise ValidationError(MSG_DATE)
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ValidationError(MSG_DATE) from None
+
+
+def _long_number_cell(value) -> bool:
+    """An ID or certificate code typed into a spreadsheet as a number keeps only 15 significant digits."""
+    return isinstance(value, float) or (isinstance(value, int) and value >= 10**15)
+
+
+def _plain_id(text: str) -> str:
+    """``normalize_id_number`` with a fast path for the usual already-clean value."""
+    if len(text) == 18 and text.isascii() and text.isalnum():
+        return text.upper()
+    return normalize_id_number(text)
+
+
+class RowValidator:
+    """Cleans and validates the cells of one row, in the order of ``FIELDS``.
+
+    The ID check has a fast path for valid numbers built from the shared validator's own
+    tables (``_id_valid``); anything it does not accept goes through ``validate_id_number``,
+    which raises the exact message. ``test_importers`` pins that the two agree.
+    """
+
+    def __init__(self):
+        self.today = timezone.localdate()
+        self.born_of = ""
+        self.born = None
+        self.current_id = ""
+        self.cleaners = [(name, getattr(self, f"clean_{name}")) for name in FIELDS]
+
+    def _id_valid(self, value: str) -> bool:
+        if not ID_PATTERN.match(value) or value[:2] not in PROVINCE_CODES:
+            return False
+        try:
+            born = id_birth_date(value)
+        except ValueError:
+            return False
+        if born.year < 1880 or born > self.today:
+            return False
+        self.born = born
+        # The weights are 2^17 … 2^1 mod 11 and 13 ≡ 2 (mod 11), so reading the 17 digits in
+        # base 13 gives the weighted sum (mod 11) in one C call instead of 17 multiplications.
+        return ID_CHECK_CHARS[2 * int(value[:17], 13) % 11] == value[17]
+
+    def validate_id(self, value: str) -> None:
+        if self._id_valid(value):
+            self.born_of = value
+        else:
+            validate_id_number(value)
+
+    def clean(self, number: int, cells: dict, columns: dict) -> Row:
+        row = Row(number=number)
+        values = row.values
+        self.current_id = ""
+        for name, cleaner in self.cleaners:
+            raw = cells[name]
+            if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
+                self.fail(row, columns, name, MSG_REQUIRED, raw)
+                continue
+            try:
+                values[name] = cleaner(raw)
+            except ValidationError as exc:
+                self.fail(row, columns, name, exc.messages[0], raw)
+        if self.current_id and "obtained_on" in values:
+            born = self.born if self.born_of == self.current_id else id_birth_date(self.current_id)
+            if values["obtained_on"] < born:
+                self.fail(row, columns, "obtained_on", MSG_DATE_RANGE, cells["obtained_on"])
+                del values["obtained_on"]
+        if "certificate_code" in values:
+            self.check_code(row, cells, columns)
+        return row
+
+    @staticmethod
+    def fail(row: Row, columns: dict, name: str, message, raw) -> None:
+        row.errors.append(RowError(row.number, columns[name], str(message), _text(raw)[:60]))
+
+    def check_code(self, row, cells, columns):
+        def fail(name, message, raw):
+            self.fail(row, columns, name, message, raw)
+
+        code = row.values["certificate_code"]
+        raw = cells["certificate_code"]
+        embedded = code[9:]
+        id_number = row.values.get("id_number")
+        if id_number:
+            same = embedded == id_number if len(embedded) == 18 else embedded == id_number[:6] + id_number[8:17]
+            if not same:
+                fail("certificate_code", MSG_CODE_ID % {"embedded": embedded}, raw)
+        level = row.values.get("level")
+        if level and LEVEL_BY_DIGIT.get(code[6]) != level:
+            fail("certificate_code", MSG_CODE_LEVEL, raw)
+        category = row.values.get("category")
+        if category and CATEGORY_BY_DIGITS.get(code[7:9]) != category:
+            fail("certificate_code", MSG_CODE_CATEGORY, raw)
+
+    def clean_name(self, raw) -> str:
+        value = raw if isinstance(raw, str) and NAME_PATTERN.match(raw) else normalize_real_name(_text(raw))
+        validate_real_name(value)
+        return value
+
+    def clean_id_number(self, raw) -> str:
+        if _long_number_cell(raw):
+            raise ValidationError(MSG_NUMBER_CELL)
+        value = _plain_id(_text(raw))
+        self.validate_id(value)
+        self.current_id = value
+        return value
+
+    def clean_certificate_code(self, raw) -> str:
+        if _long_number_cell(raw):
+            raise ValidationError(MSG_NUMBER_CELL)
+        value = normalize_certificate_code(_text(raw))
+        id_number = self.current_id
+        if id_number and value[9:] == id_number and CERTIFICATE_CODE_PATTERN.match(value):
+            return value  # the embedded ID is the holder's, already validated
+        validate_certificate_code(value)
+        return value
+
+    def clean_level(self, raw) -> str:
+        level = LEVEL_LOOKUP.get(raw) or LEVEL_LOOKUP.get(_choice_key(_text(raw)))
+        if level is None:
+            raise ValidationError(MSG_LEVEL)
+        return level
+
+    def clean_category(self, raw) -> str:
+        category = CATEGORY_LOOKUP.get(raw) or CATEGORY_LOOKUP.get(_choice_key(_text(raw)))
+        if category is None:
+            raise ValidationError(MSG_CATEGORY)
+        return category
+
+    def clean_obtained_on(self, raw) -> datetime.date:
+        value = None
+        if isinstance(raw, str) and len(raw) == 10 and raw[4] == "-":
+            try:
+                value = datetime.date.fromisoformat(raw)
+            except ValueError:
+                value = None
+        if value is None:
+            value = parse_date(raw)
+        if value > self.today:
+            raise ValidationError(MSG_DATE_FUTURE)
+        if value < EARLIEST_DATE:
+            raise ValidationError(MSG_DATE_RANGE)
+        return value
+
+
+def map_header(header: list, number: int = 1) -> tuple[dict, dict, dict]:
+    """(field → index, extra index → title, field → title as written); raises ``RosterFileError`` when unusable."""
+    positions: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    extras: dict[int, str] = {}
+    errors = []
+    for index, cell in enumerate(header):
+        title = _text(cell).lstrip("\ufeff")
+        name = HEADER_LOOKUP.get(_header_key(title))
+        if name is None:
+            if title:
+                extras[index] = title
+            continue
+        if name in positions:
+            errors.append(
+                RowError(number, title, str(MSG_DUPLICATE_COLUMN % {"first": titles[name], "second": title}), title)
+            )
+            continue
+        positions[name] = index
+        titles[name] = title
+    for name in FIELDS:
+        if name not in positions:
+            errors.append(RowError(number, "", str(MSG_MISSING_COLUMN % {"column": f"{FIELD_LABELS[name]} ({name})"})))
+    if errors:
+        raise RosterFileError(errors)
+    return positions, extras, titles
+
+
+class RosterReader:
+    """Iterates over every non-blank data row of the file, validated.
+
+    Raises ``RosterFileError`` if the file is unusable. After the header has been
+    read, ``titles`` maps each field to its column title as written in the file.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.titles = dict(FIELD_LABELS)
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._rows()
+
+    def _rows(self) -> Iterator[Row]:
+        rows = raw_rows(self.path)
+        header_number = 0
+        for header_number, header in enumerate(rows, start=1):  # noqa: B007
+            if any(_text(c) for c in header):
+                break
+        else:
+            raise RosterFileError([RowError(1, "", str(MSG_NO_HEADER))])
+        positions, extras, titles = map_header(list(header), header_number)
+        self.titles = titles
+        validator = RowValidator()
+        index_items = list(positions.items())
+        extra_items = list(extras.items())
+        width = len(header)
+        for number, cells in enumerate(rows, start=header_number + 1):
+            if not any(c is not None and c != "" for c in cells):
+                continue
+            if len(cells) < width:
+                cells = list(cells) + [None] * (width - len(cells))
+            by_field = {name: cells[index] for name, index in index_items}
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in by_field.values()) and not any(
+                _text(cells[i]) for i, _t in extra_items
+            ):
+                continue
+            row = validator.clean(number, by_field, titles)
+            if extra_items:
+                row.extra = {title: _text(cells[i]) for i, title in extra_items if _text(cells[i])}
+                for title, text in row.extra.items():
+                    if len(text) > 500:
+                        row.errors.append(RowError(number, title, str(MSG_TOO_LONG), text[:60]))
+            yield row
+
+
+def read_roster(path: str | Path) -> Iterator[Row]:
+    return iter(RosterReader(path))

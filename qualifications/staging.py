@@ -1,0 +1,225 @@
+# ruff: noqa: S608 -- SQL is built only from constant table and column names; values are parameters.
+"""Writing validated rows: chunks through a temporary table, set-based checks, one upsert per chunk.
+
+The caller holds one transaction for the whole file (all or nothing). A ``Loader``
+runs the database side in a second thread on the same DB-API connection, so the
+database works on chunk *k* while Python validates chunk *k + 1* (the machine's
+two cores both busy). Per chunk of validated rows:
+
+1. load them into a temporary table (PostgreSQL ``COPY``, SQLite ``executemany``);
+2. find codes already stored for a different person, and remember every code with its
+   row (a second temporary table) so that a code repeated in the file can name the row
+   where it first appeared (repeats are spotted in Python, ``importers.CodeSet``);
+3. while the file has no error at all, upsert the chunk:
+   ``INSERT ... SELECT ... ON CONFLICT (certificate_code) DO UPDATE ... WHERE <something differs>``,
+   so identical records are not touched (re-importing a file changes nothing) and
+   inserted/updated rows are counted.
+
+Any error anywhere and the caller rolls the transaction back. Memory stays bounded:
+at most a few chunks are in flight.
+"""
+
+import io
+import json
+import queue
+import threading
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from .importers import ErrorList, RowError
+from .models import Qualification
+
+CHUNK = "qualifications_roster_chunk"
+SEEN = "qualifications_roster_seen"
+COLUMNS = ("row_no", "name", "id_number", "certificate_code", "level", "category", "obtained_on", "extra")
+FIELDS = COLUMNS[1:]
+COMPARED = ("name", "id_number", "level", "category", "obtained_on", "extra")
+
+MSG_DUPLICATE_IN_FILE = _("This certificate code already appears in row %(first)s of the file.")
+MSG_CODE_OF_OTHER_PERSON = _("This certificate code is already stored for another person (ID number %(id_number)s).")
+
+
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class Loader:
+    """The database side of one import, fed chunk by chunk from the validating thread."""
+
+    def __init__(self, *, batch_id: int, dry_run: bool, errors: ErrorList, code_column: str = "资格证书编码"):
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.postgres = connection.vendor == "postgresql"
+        self.p = "%s" if self.postgres else "?"
+        self.table = connection.ops.quote_name(Qualification._meta.db_table)
+        self.batch_id = batch_id
+        self.dry_run = dry_run
+        self.code_column = code_column
+        self.errors = errors
+        self.inserted = 0
+        self.updated = 0
+        self.file_has_errors = threading.Event()
+        self.exception: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(target=self._run, name="roster-loader", daemon=True)
+
+    # --- called from the validating thread ----------------------------------------------------
+
+    def start(self) -> None:
+        extra_type = "jsonb" if self.postgres else "text"
+        date_type = "date" if self.postgres else "text"
+        cursor = self.raw.cursor()
+        for table in (CHUNK, SEEN):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHUNK} (row_no integer NOT NULL, name varchar(20) NOT NULL, "
+            f"id_number varchar(18) NOT NULL, certificate_code varchar(27) NOT NULL, level varchar(16) NOT NULL, "
+            f"category varchar(16) NOT NULL, obtained_on {date_type} NOT NULL, extra {extra_type} NOT NULL)"
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {SEEN} (certificate_code varchar(27) NOT NULL, row_no integer NOT NULL)"
+        )
+        cursor.close()
+        self._thread.start()
+
+    def put(self, rows: list[tuple]) -> None:
+        """Queue validated rows (row_no, name, id_number, code, level, category, date, extra dict)."""
+        while True:
+            self._reraise()
+            try:
+                self._queue.put(rows, timeout=1)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self) -> None:
+        """Wait for every queued chunk; re-raise a database failure of the loader thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._reraise()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.file_has_errors.set()
+            self._queue.put(None)
+            self._thread.join()
+        cursor = self.raw.cursor()
+        try:
+            for table in (CHUNK, SEEN):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        finally:
+            cursor.close()
+
+    def _reraise(self) -> None:
+        if self.exception is not None:
+            raise self.exception
+
+    # --- the loader thread --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        cursor = self.raw.cursor()
+        try:
+            while (rows := self._queue.get()) is not None:
+                if self.exception is None:
+                    self._chunk(cursor, rows)
+        except BaseException as exc:  # handed to the validating thread
+            self.exception = exc
+            while self._queue.get() is not None:
+                pass
+        finally:
+            cursor.close()
+
+    def _chunk(self, cursor, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            cursor.execute(f"TRUNCATE {CHUNK}")
+            buffer = io.StringIO()
+            write = buffer.write
+            for row_no, name, id_number, code, level, category, obtained_on, extra in rows:
+                extra_text = _copy_escape(json.dumps(extra, ensure_ascii=False)) if extra else "{}"
+                write(f"{row_no}\t{name}\t{id_number}\t{code}\t{level}\t{category}\t{obtained_on}\t{extra_text}\n")
+            buffer.seek(0)
+            cursor.copy_expert(f"COPY {CHUNK} ({', '.join(COLUMNS)}) FROM STDIN", buffer, size=1 << 16)
+        else:
+            cursor.execute(f"DELETE FROM {CHUNK}")
+            cursor.executemany(
+                f"INSERT INTO {CHUNK} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                [(*r[:6], r[6].isoformat(), json.dumps(r[7])) for r in rows],
+            )
+        self._remember_codes(cursor)
+        self._check_other_person(cursor)
+        if self.errors.count or self.file_has_errors.is_set():
+            return  # the transaction will be rolled back: only keep finding errors
+        if self.dry_run or not self.postgres:
+            self._count(cursor)
+        if not self.dry_run:
+            self._upsert(cursor)
+
+    def _remember_codes(self, cursor) -> None:
+        cursor.execute(f"INSERT INTO {SEEN} (certificate_code, row_no) SELECT certificate_code, row_no FROM {CHUNK}")
+
+    def first_rows(self, codes: list[str]) -> dict[str, int]:
+        """The row where each of these codes first appeared (call after ``finish``)."""
+        found = {}
+        cursor = self.raw.cursor()
+        try:
+            for start in range(0, len(codes), 500):
+                part = codes[start : start + 500]
+                cursor.execute(
+                    f"SELECT certificate_code, MIN(row_no) FROM {SEEN} "
+                    f"WHERE certificate_code IN ({', '.join([self.p] * len(part))}) GROUP BY certificate_code",
+                    part,
+                )
+                found.update(cursor.fetchall())
+        finally:
+            cursor.close()
+        return found
+
+    def _check_other_person(self, cursor) -> None:
+        # Records written earlier by this same import are in-file duplicates, reported above.
+        cursor.execute(
+            f"SELECT c.row_no, c.certificate_code, q.id_number FROM {CHUNK} c JOIN {self.table} q "
+            f"ON q.certificate_code = c.certificate_code WHERE q.id_number <> c.id_number "
+            f"AND (q.batch_id IS NULL OR q.batch_id <> {self.p}) ORDER BY c.row_no",
+            [self.batch_id],
+        )
+        for row_no, code, id_number in cursor.fetchall():
+            message = str(MSG_CODE_OF_OTHER_PERSON % {"id_number": id_number})
+            self.errors.extend([RowError(row_no, self.code_column, message, code)])
+
+    def _differs(self, new: str, old: str) -> str:
+        return " OR ".join(f"{old}.{f} <> {new}.{f}" for f in COMPARED)
+
+    def _count(self, cursor) -> None:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(CASE WHEN q.id IS NULL THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN q.id IS NOT NULL AND ({self._differs('c', 'q')}) THEN 1 ELSE 0 END), 0) "
+            f"FROM {CHUNK} c LEFT JOIN {self.table} q ON q.certificate_code = c.certificate_code"
+        )
+        inserted, updated = cursor.fetchone()
+        self.inserted += int(inserted)
+        self.updated += int(updated)
+
+    def _upsert(self, cursor) -> None:
+        updates = ", ".join(f"{f} = excluded.{f}" for f in (*COMPARED, "batch_id"))
+        statement = (
+            f"INSERT INTO {self.table} ({', '.join(FIELDS)}, batch_id) "
+            f"SELECT {', '.join(FIELDS)}, {self.p} FROM {CHUNK} WHERE true ORDER BY certificate_code "
+            f"ON CONFLICT (certificate_code) DO UPDATE SET {updates} "
+            f"WHERE {self._differs('excluded', self.table)}"
+        )
+        if self.postgres:
+            # xmax = 0 marks a freshly inserted tuple; an updated one carries the updating transaction.
+            cursor.execute(
+                f"WITH written AS ({statement} RETURNING (xmax = 0) AS fresh) "
+                f"SELECT COUNT(*) FILTER (WHERE fresh), COUNT(*) FILTER (WHERE NOT fresh) FROM written",
+                [self.batch_id],
+            )
+            inserted, updated = cursor.fetchone()
+            self.inserted += inserted
+            self.updated += updated
+        else:
+            cursor.execute(statement, [self.batch_id])
