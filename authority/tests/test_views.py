@@ -109,6 +109,14 @@ def test_application_still_at_the_institution_is_not_visible_to_the_authority(cl
     assert clerk_client.get(reverse("authority:application", args=[application.pk])).status_code == 404
 
 
+def test_application_the_institution_returned_before_forwarding_stays_private(clerk_client, world):
+    application = world.submitted()
+    services.application_return_by_institution(application=application, actor=world.staff, comment="请补充学历")
+    assert clerk_client.get(reverse("authority:application", args=[application.pk])).status_code == 404
+    response = clerk_client.get(reverse("authority:index"), {"state": ""})
+    assert list(response.context["applications"]) == []
+
+
 def test_other_portals_are_sent_away_from_the_authority_portal(client, world):
     client.force_login(world.staff)
     response = client.get(reverse("authority:index"))

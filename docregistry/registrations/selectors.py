@@ -33,9 +33,12 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     if user.role == Role.INSTITUTION and user.institution_id:
         return qs.filter(institution_id=user.institution_id).exclude(state=State.DRAFT)
     if user.role == Role.AUTHORITY and user.authority_id:
-        return qs.filter(institution__region__code__startswith=user.authority.region.prefix).exclude(
-            state__in=(State.DRAFT, State.SUBMITTED)
-        )
+        # Only what an institution has forwarded at least once: an application the
+        # institution returned or the physician withdrew before that stays private.
+        return qs.filter(
+            institution__region__code__startswith=user.authority.region.prefix,
+            institution_decided_at__isnull=False,
+        ).exclude(state__in=(State.DRAFT, State.SUBMITTED))
     return qs.none()
 
 
