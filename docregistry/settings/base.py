@@ -183,7 +183,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "docregistry.logging.ContextFilter"}},
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s] %(message)s"},
         "json": {"()": "docregistry.logging.JsonFormatter"},
     },
     "handlers": {
