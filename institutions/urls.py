@@ -8,5 +8,12 @@ from . import views
 app_name = "institutions"
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
+    path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application"),
+    path("applications/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path("applications/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
+    path("applications/<int:pk>/preview/", views.PrintPreviewView.as_view(), name="preview"),
+    path("applications/<int:pk>/review-form.pdf", views.ReviewFormPdfView.as_view(), name="review_form"),
+    path("print/", views.BatchPrintView.as_view(), name="batch_print"),
+    path("documents/<int:pk>/", views.DocumentView.as_view(), name="document"),
     *portal_auth_urls(Role.INSTITUTION, app_name),
 ]
