@@ -163,16 +163,11 @@ class ApplicationForm(forms.ModelForm):
                 required=False,
                 help_text=_("A teaching title sets the professional title it counts as."),
             )
-            self.fields["education"].required = True
             self.fields["education"].help_text = _("The highest education relevant to your category.")
         if "scope" in self.fields:
             self.fields["scope"] = forms.ChoiceField(
                 label=_("Practice scope"), choices=[("", "---------")] + [(s, s) for s in scopes], required=False
             )
-        if "site_starts_on" in self.fields:
-            self.fields["site_starts_on"].required = True
-        if "cancellation_reason" in self.fields:
-            self.fields["cancellation_reason"].required = True
         if "institution" in self.fields:
             self.fields["institution"].widget = forms.HiddenInput()
 

@@ -451,7 +451,16 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
                 if "pick_institution" in request.POST:
                     return redirect("physicians:institution_pick", pk=application.pk)
                 if "submit" in request.POST:
-                    return submit(request, application)
+                    try:
+                        services.application_submit(application=application, actor=request.user, ip=client_ip(request))
+                    except services.TransitionError as exc:
+                        messages.error(request, exc.message)
+                        return redirect("physicians:application_detail", pk=application.pk)
+                    except ValidationError as exc:
+                        add_errors(form, exc)
+                        return self.render_to_response(self.context(application, form=form, formset=formset))
+                    messages.success(request, _("Your application has been submitted."))
+                    return redirect("physicians:application_detail", pk=application.pk)
                 messages.success(request, _("Saved. You can come back and continue later."))
                 return redirect("physicians:application_edit", pk=application.pk)
         return self.render_to_response(self.context(application, form=form, formset=formset))

@@ -312,6 +312,7 @@ MSG_FILE_TYPE = _("Upload a PDF, JPEG or PNG file.")
 MSG_FILE_TOO_BIG = _("The file is larger than %(mb)s MB.")
 MSG_FILE_EMPTY = _("The file is empty.")
 MSG_DOCUMENT_KIND = _("Choose what the document is.")
+MSG_REQUIRED_TO_SUBMIT = _("Fill this in before submitting.")
 
 AppType = Application.Type
 EDITABLE_STATES = (State.DRAFT, State.RETURNED)
@@ -335,6 +336,15 @@ EDITABLE_FIELDS = {
 }
 WORK_HISTORY_TYPES = (AppType.FIRST, AppType.CHANGE, AppType.UPGRADE, AppType.REREGISTER)
 NEEDS_REGISTRATION_IN_FORCE = (AppType.CHANGE, AppType.MULTI_SITE, AppType.UPGRADE, AppType.CANCEL)
+# A draft may be saved half-filled; these must be there to submit.
+REQUIRED_TO_SUBMIT = {
+    AppType.FIRST: ("education", "health_status"),
+    AppType.CHANGE: ("education", "health_status"),
+    AppType.MULTI_SITE: ("site_starts_on",),
+    AppType.UPGRADE: ("education", "health_status"),
+    AppType.CANCEL: ("cancellation_reason",),
+    AppType.REREGISTER: ("education", "health_status"),
+}
 
 
 def _registration_in_force(physician: User) -> Registration | None:
@@ -552,7 +562,11 @@ def two_year_rule_applies(*, application: Application) -> bool:
 
 def application_physician_rules(*, application: Application) -> dict:
     """The physician-side rules checked at submit; returns field → message."""
-    errors: dict = {}
+    errors: dict = {
+        field: MSG_REQUIRED_TO_SUBMIT
+        for field in REQUIRED_TO_SUBMIT[application.type]
+        if not getattr(application, field)
+    }
     if application.type in NEEDS_REGISTRATION_IN_FORCE:
         registration = application.registration
         if registration is None or registration.state != Registration.State.ACTIVE:

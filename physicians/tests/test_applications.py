@@ -434,3 +434,18 @@ def test_an_upgrade_needs_the_physician_qualification(phys_client, assistant_wor
     response, application = create(phys_client, world, type=Type.UPGRADE, qualification=world.assistant_qualification)
     assert application is None
     assert escape(str(services.MSG_UPGRADE_NEEDS_ASSISTANT)) in page(response)
+
+
+def test_a_half_filled_draft_is_saved_but_not_submitted(phys_client, world):
+    _, application = create(phys_client, world)
+    response = save(phys_client, application, education="", scope="内科专业")
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.scope == "内科专业"
+
+    response = save(phys_client, application, education="", scope="内科专业", institution=world.institution.pk, submit="1")
+    assert response.status_code == 200
+    assert escape(str(services.MSG_REQUIRED_TO_SUBMIT)) in page(response)
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+    assert application.institution == world.institution  # what was typed is kept
