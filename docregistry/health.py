@@ -20,8 +20,6 @@ from django.views.decorators.http import require_GET
 
 from docregistry.registrations.models import Notification
 
-QUEUE_NAME = "celery"
-
 
 def _timed(check) -> dict:
     started = time.perf_counter()
@@ -61,12 +59,13 @@ def check_queue() -> dict:
         return {"mode": "broker"}
     import redis
 
+    queue = app.conf.task_default_queue
     client = redis.Redis.from_url(broker_url, socket_connect_timeout=1, socket_timeout=2)
     try:
-        length = client.llen(QUEUE_NAME)
+        length = client.llen(queue)
     finally:
         client.close()
-    return {"mode": "redis", "queue": QUEUE_NAME, "length": length}
+    return {"mode": "redis", "queue": queue, "length": length}
 
 
 def outbox_counts() -> dict:

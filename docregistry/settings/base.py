@@ -149,6 +149,8 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks go to and the worker reads (-Q); another name isolates installations sharing a Redis DB.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # our LOGGING (one line per task) applies in the worker too
 CELERY_BEAT_SCHEDULE = {
     "dispatch-pending-notifications": {"task": "docregistry.registrations.tasks.dispatch_pending", "schedule": 60.0},

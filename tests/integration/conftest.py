@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -24,18 +25,19 @@ def _reset_producer_pool():
 
 
 @contextlib.contextmanager
-def celery_broker(url: str):
-    """Make this process publish to ``url`` instead of running tasks eagerly."""
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+def celery_broker(url: str, queue: str | None = None):
+    """Make this process publish to ``url`` (and ``queue``) instead of running tasks eagerly."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager, conf.task_default_queue
     _reset_producer_pool()
-    celery_app.conf.broker_url = url
-    celery_app.conf.task_always_eager = False
+    conf.broker_url, conf.task_always_eager = url, False
+    conf.task_default_queue = queue or conf.task_default_queue
     notifications._broker_down_since = None
     try:
         yield
     finally:
         _reset_producer_pool()
-        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+        conf.broker_url, conf.task_always_eager, conf.task_default_queue = saved
         notifications._broker_down_since = None
 
 
@@ -78,6 +80,8 @@ def celery_worker(transactional_db, tmp_path):
     redis_url, _ = real_services()
     sms_dir = tmp_path / "sms"
     log = tmp_path / "worker.log"
+    # A queue of its own: no stale messages from earlier runs, no other test process taking ours.
+    queue = f"docregistry-test-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "docregistry.settings.production",
@@ -90,10 +94,11 @@ def celery_worker(transactional_db, tmp_path):
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "DOCREGISTRY_VAR_DIR": str(tmp_path / "var"),
         "LOG_FORMAT": "line",
+        "CELERY_QUEUE": queue,
     }
     celery = Path(sys.executable).with_name("celery")
     command = [
-        str(celery), "-A", "docregistry", "worker", "--pool=solo", "-Q", "celery", "--loglevel=INFO",
+        str(celery), "-A", "docregistry", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO",
         "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h",
     ]  # fmt: skip
     with open(log, "w") as out:
@@ -107,7 +112,7 @@ def celery_worker(transactional_db, tmp_path):
             process.kill()
             pytest.fail(f"the Celery worker did not start:\n{worker.output()[-3000:]}")
         time.sleep(0.2)
-    with celery_broker(redis_url):
+    with celery_broker(redis_url, queue):
         yield worker
     process.send_signal(signal.SIGTERM)
     try:
@@ -115,6 +120,11 @@ def celery_worker(transactional_db, tmp_path):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")  # our own keys only
+    client.close()
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2):
