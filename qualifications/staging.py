@@ -109,6 +109,8 @@ class Loader:
         try:
             for table in (CHUNK, SEEN):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        except Exception:  # noqa: S110 -- an aborted transaction drops its temporary tables itself
+            pass
         finally:
             cursor.close()
 

@@ -300,3 +300,29 @@ def test_fast_id_check_agrees_with_the_shared_validator():
         except ValidationError:
             shared = False
         assert validator._id_valid(value) == shared, value
+
+
+def test_tab_separated_text_is_read_too(tmp_path):
+    path = tmp_path / "roster.txt"
+    path.write_text("\t".join(HEADER) + "\n" + "\t".join(person(1)) + "\n", encoding="gbk")
+    batch = run(path)
+    assert batch.state == ImportBatch.State.DONE, batch.errors
+    assert batch.inserted == 1
+
+
+def test_an_upload_is_queued_after_commit_and_runs_once(tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qualifications.tasks import import_roster_file
+
+    path = write_csv(tmp_path, [person(1)])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = services.import_batch_create(uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()))
+    assert batch.state == ImportBatch.State.PENDING
+    assert Qualification.objects.count() == 0
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit happens: the (eager) task runs
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.DONE
+    assert import_roster_file.delay(batch.pk).get() == "skipped"
+    assert Qualification.objects.count() == 1
