@@ -212,7 +212,7 @@ def test_a_clerk_outside_the_jurisdiction_may_not_approve(world):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_approvals_never_issue_the_same_certificate_code():
     region = Region.objects.get(code="110105")
     authority = Authority.objects.create(name="朝阳区卫健委", region=region)

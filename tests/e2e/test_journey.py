@@ -50,7 +50,7 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def parties(transactional_db):
+def parties(django_db_serialized_rollback, transactional_db):
     """What exists before the journey: the roster entry, an institution with staff, an authority with a clerk."""
     obtained = timezone.localdate() - datetime.timedelta(days=300)
     Qualification.objects.create(
