@@ -88,8 +88,24 @@ class PhysicianPasswordResetForm(PasswordResetForm):
         notification_queue(channel="email", recipient=to_email, subject=subject, body=body)
 
 
+APPLICATION_TYPES = [
+    (Application.Type.FIRST, _("First registration")),
+    (Application.Type.CHANGE, _("Change registration")),
+    (Application.Type.MULTI_SITE, _("Multi-site practice")),
+    (Application.Type.UPGRADE, _("Assistant to physician upgrade")),
+    (Application.Type.CANCEL, _("Cancellation")),
+    (Application.Type.REREGISTER, _("Re-registration")),
+]
+DOCUMENT_KINDS = [
+    (Document.Kind.TRAINING_PROOF, _("Training and assessment proof")),
+    (Document.Kind.PHOTO, _("Photo")),
+    (Document.Kind.CONTRACT, _("Labour contract or employment proof")),
+    (Document.Kind.OTHER, _("Other")),
+]
+
+
 class NewApplicationForm(forms.Form):
-    type = forms.ChoiceField(label=_("Kind of application"), choices=Application.Type.choices, widget=forms.RadioSelect)
+    type = forms.ChoiceField(label=_("Kind of application"), choices=APPLICATION_TYPES, widget=forms.RadioSelect)
     qualification = forms.ModelChoiceField(
         label=_("Qualification"), queryset=None, widget=forms.RadioSelect, empty_label=None
     )
@@ -142,6 +158,14 @@ class ApplicationForm(forms.ModelForm):
             "cancellation_reason",
         ]
         widgets = {"site_starts_on": DATE, "site_ends_on": DATE}
+        labels = {
+            "education": _("Highest education"),
+            "health_status": _("Health status"),
+            "practice_suspended": _("Practice suspended for two years or more"),
+            "site_starts_on": _("Practice at this institution from"),
+            "site_ends_on": _("Practice at this institution until"),
+            "cancellation_reason": _("Reason for cancellation"),
+        }
         help_texts = {
             "health_status": _("As on your registration health-check form, for example 良好."),
             "practice_suspended": _("Tick if you have not practised for two years or more."),
@@ -183,7 +207,7 @@ WorkPeriodFormSet = forms.formset_factory(WorkPeriodForm, extra=1, can_delete=Tr
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What it is"), choices=Document.Kind.choices)
+    kind = forms.ChoiceField(label=_("What it is"), choices=DOCUMENT_KINDS)
     file = forms.FileField(
         label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
     )

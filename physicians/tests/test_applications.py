@@ -443,7 +443,9 @@ def test_a_half_filled_draft_is_saved_but_not_submitted(phys_client, world):
     application.refresh_from_db()
     assert application.scope == "内科专业"
 
-    response = save(phys_client, application, education="", scope="内科专业", institution=world.institution.pk, submit="1")
+    response = save(
+        phys_client, application, education="", scope="内科专业", institution=world.institution.pk, submit="1"
+    )
     assert response.status_code == 200
     assert escape(str(services.MSG_REQUIRED_TO_SUBMIT)) in page(response)
     application.refresh_from_db()
