@@ -69,11 +69,22 @@ def generate(path: Path, rows: int, encoding: str) -> None:
             writer.writerow([name, id_number, code, level_text, category_text, obtained, ""])
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_import(path: Path) -> tuple[ImportBatch, float]:
     batch = ImportBatch.objects.create(file_name=path.name)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
+    load = os.getloadavg()[0]
     roster_import(batch=batch, path=path)
-    return batch, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    print(
+        f"  ({_cpu() - cpu:.1f} s of Python CPU time; load average {load:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores)"
+    )
+    return batch, seconds
 
 
 def main() -> None:

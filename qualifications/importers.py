@@ -18,6 +18,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -543,19 +544,16 @@ class RosterReader:
         positions, extras, titles = map_header(list(header), header_number)
         self.titles = titles
         validator = RowValidator()
-        index_items = list(positions.items())
+        pick = itemgetter(*[positions[name] for name in FIELDS])
         extra_items = list(extras.items())
-        width = len(header)
+        width = max([*positions.values(), *extras]) + 1  # every row needs at least these cells
         for number, cells in enumerate(rows, start=header_number + 1):
-            if not any(c is not None and c != "" for c in cells):
-                continue
             if len(cells) < width:
                 cells = list(cells) + [None] * (width - len(cells))
-            by_field = {name: cells[index] for name, index in index_items}
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in by_field.values()) and not any(
-                _text(cells[i]) for i, _t in extra_items
-            ):
-                continue
+            picked = pick(cells)
+            if (not any(picked) or all(not _text(v) for v in picked)) and not any(_text(c) for c in cells):
+                continue  # a blank line
+            by_field = dict(zip(FIELDS, picked, strict=True))
             row = validator.clean(number, by_field, titles)
             if extra_items:
                 row.extra = {title: _text(cells[i]) for i, title in extra_items if _text(cells[i])}

@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 
 from django.core.cache import cache
@@ -111,6 +112,7 @@ def roster_import(
             try:
                 reader = RosterReader(path)
                 codes = CodeSet()
+                pick = itemgetter(*FIELDS)
                 repeats: list[tuple[int, str]] = []
                 chunk = []
                 for row in reader:
@@ -125,8 +127,7 @@ def roster_import(
                         errors.extend(row.errors)
                         loader.file_has_errors.set()
                     else:
-                        values = row.values
-                        chunk.append((row.number, *[values[f] for f in FIELDS], row.extra))
+                        chunk.append((row.number, *pick(row.values), row.extra))
                     if rows_done % CHUNK_ROWS == 0:
                         loader.code_column = reader.titles["certificate_code"]
                         loader.put(chunk)
