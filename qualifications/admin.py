@@ -2,7 +2,7 @@
 
 import csv
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -112,8 +112,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "errors_hidden": batch.error_count - min(len(errors), ERRORS_SHOWN),
             "records_url": reverse("admin:qualifications_qualification_changelist") + f"?batch__id__exact={batch.pk}",
         }
-        if batch.state == ImportBatch.State.PENDING and not batch.file:
-            messages.warning(request, _("This import was started from the command line."))
         return TemplateResponse(request, "admin/qualifications/importbatch/progress.html", context)
 
     def errors_csv_view(self, request, pk):
