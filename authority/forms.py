@@ -1,31 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.forms import ApplicationSearchForm  # noqa: F401 - the shared search
 from docregistry.registrations.models import Application, Institution, Region
 from docregistry.registrations.services import CHECKLIST, REFUSAL_GROUNDS
-from docregistry.validators import normalize_id_number
 
-try:  # the shared search form of the institution and authority lists
-    from docregistry.registrations.forms import ApplicationSearchForm
-except ImportError:  # pragma: no cover - until the shared form lands
-
-    class ApplicationSearchForm(forms.Form):
-        name = forms.CharField(label=_("Name"), required=False)
-        id_number = forms.CharField(label=_("ID number"), required=False)
-        number = forms.CharField(label=_("Application number"), required=False)
-        type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Any"))] + Application.Type.choices)
-        state = forms.ChoiceField(
-            label=_("State"), required=False, choices=[("", _("Any"))] + Application.State.choices
-        )
-        submitted_from = forms.DateField(
-            label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-        )
-        submitted_to = forms.DateField(
-            label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-        )
-
-        def clean_id_number(self):
-            return normalize_id_number(self.cleaned_data["id_number"])
+# The states a clerk can ever see (selectors.applications_visible_to).
+AUTHORITY_STATES = (
+    Application.State.INSTITUTION_APPROVED,
+    Application.State.AUTHORITY_APPROVED,
+    Application.State.RETURNED,
+    Application.State.REFUSED,
+    Application.State.WITHDRAWN,
+)
 
 
 class OpenByNumberForm(forms.Form):

@@ -21,6 +21,7 @@ from docregistry.registrations import reports, selectors, services
 from docregistry.registrations.models import Application
 
 from .forms import (
+    AUTHORITY_STATES,
     ApplicationSearchForm,
     ApproveForm,
     InstitutionForm,
@@ -89,7 +90,7 @@ class IndexView(AuthorityView, TemplateView):
         data = self.request.GET.copy()
         if "state" not in data:
             data["state"] = Application.State.INSTITUTION_APPROVED
-        form = ApplicationSearchForm(data)
+        form = ApplicationSearchForm(data, states=AUTHORITY_STATES)
         qs = selectors.applications_visible_to(self.request.user)
         qs = selectors.applications_filter(qs, form.cleaned_data) if form.is_valid() else qs.none()
         page = Paginator(qs.order_by("institution_decided_at", "submitted_at", "pk"), PAGE_SIZE).get_page(
