@@ -2,7 +2,9 @@
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -74,10 +76,12 @@ class Worker:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A real ``celery worker`` process on REDIS_URL, using the test database, sending SMS to a file."""
-    redis_url, _ = real_services()
+@contextlib.contextmanager
+def running_worker(redis_url: str, tmp_path: Path):
+    """A real ``celery worker`` process on ``redis_url``, using the test database, sending SMS to a file.
+
+    While it runs, this process publishes to the same broker and queue.
+    """
     sms_dir = tmp_path / "sms"
     log = tmp_path / "worker.log"
     # A queue of its own: no stale messages from earlier runs, no other test process taking ours.
@@ -106,25 +110,84 @@ def celery_worker(transactional_db, tmp_path):
             command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     worker = Worker(process, log, sms_dir)
-    deadline = time.monotonic() + 30
-    while " ready." not in worker.output():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the Celery worker did not start:\n{worker.output()[-3000:]}")
-        time.sleep(0.2)
-    with celery_broker(redis_url, queue):
-        yield worker
-    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    import redis
+        deadline = time.monotonic() + 30
+        while " ready." not in worker.output():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{worker.output()[-3000:]}")
+            time.sleep(0.2)
+        with celery_broker(redis_url, queue):
+            yield worker
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        with contextlib.suppress(Exception):  # Redis may be the thing a test stopped
+            import redis
 
-    client = redis.Redis.from_url(redis_url)
-    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")  # our own keys only
-    client.close()
+            client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")  # our own keys
+            client.close()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A worker on the Redis of REDIS_URL (skipped without real services)."""
+    redis_url, _ = real_services()
+    with running_worker(redis_url, tmp_path) as worker:
+        yield worker
+
+
+class ThrowawayRedis:
+    """A redis-server of our own on a free port, which a test may stop and start again."""
+
+    def __init__(self, tmp_path: Path):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = tmp_path / "redis.log"
+        self.process = None
+
+    def start(self):
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + 10
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            assert time.monotonic() < deadline, self.log.read_text()
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def worker_on_throwaway_redis(transactional_db, throwaway_redis, tmp_path):
+    """A worker on a Redis the test can stop (needs PostgreSQL for the worker to share the test database)."""
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs DATABASE_URL=postgres://… (the worker shares the test database)")
+    with running_worker(throwaway_redis.url, tmp_path) as worker:
+        yield worker
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2):

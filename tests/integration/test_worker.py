@@ -76,3 +76,43 @@ def test_redis_down_the_submission_succeeds_and_the_worker_sends_it_once_redis_i
     send_notification.delay(row.pk)
     time.sleep(2)
     assert len(delivered_to(celery_worker, world.physician.mobile)) == 1
+
+
+def test_redis_stopped_during_the_run_nothing_is_lost_and_it_is_sent_once_redis_is_back(
+    worker_on_throwaway_redis, throwaway_redis, client
+):
+    worker = worker_on_throwaway_redis
+    world = World.create()
+    application = world.draft()
+
+    throwaway_redis.stop()
+    started = time.monotonic()
+    response = logged_in_physician(client, world).post(reverse("physicians:application_submit", args=[application.pk]))
+    assert response.status_code == 302
+    assert time.monotonic() - started < 3, "a stopped Redis must not hang the request"
+    application.refresh_from_db()
+    assert application.state == Application.State.SUBMITTED
+    row = Notification.objects.get(recipient=world.physician.mobile)
+    assert row.state == Notification.State.PENDING
+
+    throwaway_redis.start()  # Redis is back; the worker reconnects on its own
+    assert wait_for(lambda: worker.output().count("Connected to redis://") >= 2, timeout=40), worker.output()[-2000:]
+    # beat's periodic sweep (here queued by hand) sends what was left pending
+    wait_for(lambda: _queue_sweep(), timeout=10)
+    messages = wait_for(lambda: delivered_to(worker, world.physician.mobile), timeout=30)
+    assert len(messages) == 1, worker.output()[-3000:]
+    assert wait_for(lambda: Notification.objects.get(pk=row.pk).state == Notification.State.SENT, timeout=10)
+    _queue_sweep()
+    time.sleep(2)
+    assert len(delivered_to(worker, world.physician.mobile)) == 1
+
+
+def _queue_sweep() -> bool:
+    """Queue dispatch_pending; False if this process's broker connection is not usable yet."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        dispatch_pending.delay(grace_seconds=0)
+    except OperationalError:
+        return False
+    return True
