@@ -102,7 +102,9 @@ def notify_application_change(*, application: Application, actor, comment: str =
     physician = application.physician
     # The physician hears of what others did, and gets a receipt for their own submission.
     if actor.pk != physician.pk or application.state == Application.State.SUBMITTED:
-        notification_queue(channel=Notification.Channel.SMS, recipient=physician.mobile, body=body, application=application)
+        notification_queue(
+            channel=Notification.Channel.SMS, recipient=physician.mobile, body=body, application=application
+        )
         if physician.email:
             notification_queue(
                 channel=Notification.Channel.EMAIL,
