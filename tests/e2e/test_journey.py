@@ -168,10 +168,30 @@ def test_physician_to_certificate_code_through_three_portals(browser, live_serve
 
 
 def institution_step(browser, live_server, parties, application):
-    from docregistry.registrations import services
-
     staff = new_page(browser, live_server)
     sign_in(staff, "institution", "journey-hr")
-    staff.wait_for_url(re.compile(r"/institution/"))
+    staff.wait_for_url(re.compile(r"/institution/$"))
     screenshot(staff, "institution")
-    services.application_approve_by_institution(application=application, actor=parties["staff"])
+    # Search by name and type together (a combination of conditions), then "process".
+    staff.fill("#search-form input[name=name]", NAME)
+    staff.select_option("#search-form select[name=type]", "first")
+    staff.click("#search-form button.btn-primary")
+    staff.wait_for_url(re.compile(r"/institution/\?"))
+    staff.click(f"a[href='/institution/applications/{application.pk}/'] >> nth=0")
+    staff.wait_for_url(re.compile(rf"/institution/applications/{application.pk}/$"))
+    assert NAME in staff.content()
+    # Print preview, then the coded review form as a PDF.
+    staff.click(f"a[href='/institution/applications/{application.pk}/preview/'] >> nth=0")
+    staff.wait_for_url(re.compile(r"/preview/$"))
+    assert application.number in staff.content()
+    pdf = staff.context.request.get(f"/institution/applications/{application.pk}/review-form.pdf")
+    assert pdf.ok and pdf.headers["content-type"].startswith("application/pdf")
+    assert pdf.body().startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "review-form.pdf").write_bytes(pdf.body())
+    # Approve: the application goes to the authority.
+    staff.goto(f"/institution/applications/{application.pk}/")
+    with staff.expect_navigation():
+        staff.click(f"form[action='/institution/applications/{application.pk}/approve/'] button")
+    application.refresh_from_db()
+    assert application.state == Application.State.INSTITUTION_APPROVED
