@@ -142,3 +142,24 @@ def sms_codes_purge(*, older_than: timedelta = timedelta(days=1), now: datetime.
     now = now or timezone.now()
     deleted, _by_model = SmsCode.objects.filter(expires_at__lt=now - older_than).delete()
     return deleted
+
+
+REDACTED = "[redacted]"
+
+
+@transaction.atomic
+def notifications_redact(*, older_than: timedelta = timedelta(days=1), now: datetime.datetime | None = None) -> int:
+    """Blank the text of delivered (or given-up) notifications that are not about an application.
+
+    Those carry SMS codes, one-time passwords and password-reset links: once
+    they are a day old nobody needs their text, and it should not sit in the
+    database. Notifications about an application keep their text (the
+    physician's timeline). Returns how many were blanked.
+    """
+    now = now or timezone.now()
+    done = (Notification.State.SENT, Notification.State.FAILED)
+    return (
+        Notification.objects.filter(state__in=done, application__isnull=True, created_at__lt=now - older_than)
+        .exclude(body=REDACTED)
+        .update(body=REDACTED, subject="")
+    )

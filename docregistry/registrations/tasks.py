@@ -161,7 +161,9 @@ def warn_two_year_line(days_before: int = reminders.TWO_YEAR_WARNING_DAYS) -> in
 
 @shared_task
 def purge_expired_sms_codes(older_than_days: int = 1) -> int:
-    """Daily: delete SMS codes that expired more than ``older_than_days`` ago."""
+    """Daily: delete SMS codes that expired more than ``older_than_days`` ago, and blank the old
+    outbox texts that carried codes, one-time passwords or reset links."""
     count = reminders.sms_codes_purge(older_than=timedelta(days=older_than_days))
-    logger.info("purge_expired_sms_codes: %s code(s) deleted", count)
+    redacted = reminders.notifications_redact(older_than=timedelta(days=older_than_days))
+    logger.info("purge_expired_sms_codes: %s code(s) deleted, %s notification text(s) blanked", count, redacted)
     return count

@@ -160,3 +160,25 @@ def test_sms_codes_expired_more_than_a_day_ago_are_purged(db):
     remaining = set(SmsCode.objects.values_list("pk", flat=True))
     assert remaining == {recent.pk, valid.pk}
     assert old.pk not in remaining
+
+
+def test_old_texts_with_codes_or_passwords_are_blanked_but_application_notifications_kept(world):
+    application = world.submitted()
+    code = Notification.objects.create(
+        channel="sms", recipient="13900000001", body="验证码 123456", state=Notification.State.SENT
+    )
+    fresh = Notification.objects.create(
+        channel="sms", recipient="13900000001", body="验证码 654321", state=Notification.State.SENT
+    )
+    waiting = Notification.objects.create(channel="sms", recipient="13900000001", body="验证码 111111")
+    Notification.objects.filter(pk__in=[code.pk, waiting.pk]).update(created_at=timezone.now() - timedelta(days=2))
+    Notification.objects.filter(application=application).update(
+        state=Notification.State.SENT, created_at=timezone.now() - timedelta(days=2)
+    )
+    purge_expired_sms_codes.delay()
+    bodies = dict(Notification.objects.values_list("pk", "body"))
+    assert bodies[code.pk] == reminders.REDACTED
+    assert bodies[fresh.pk] == "验证码 654321"  # still within the day
+    assert bodies[waiting.pk] == "验证码 111111"  # not sent yet: needed to send it
+    for notification in Notification.objects.filter(application=application):
+        assert notification.body != reminders.REDACTED
