@@ -17,9 +17,16 @@ class SignupForm(forms.Form):
     real_name = forms.CharField(
         label=_("Real name"), max_length=40, help_text=_("As on your resident ID card, in Chinese characters.")
     )
-    id_number = forms.CharField(label=_("Resident ID number"), max_length=30)
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+    )
     mobile = forms.CharField(
-        label=_("Mobile"), max_length=20, help_text=_("An activation code will be sent to this number.")
+        label=_("Mobile"),
+        max_length=20,
+        help_text=_("An activation code will be sent to this number."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     email = forms.EmailField(label=_("E-mail"), help_text=_("Used to recover your password."))
     username = forms.CharField(

@@ -410,8 +410,13 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
         form = form or ApplicationForm(instance=application, scopes=selectors.practice_scopes_for(application.category))
         if formset is None and application.type in services.WORK_HISTORY_TYPES:
             formset = WorkPeriodFormSet(initial=work_period_rows(application), prefix="periods")
+        return_reason = ""
+        if application.state == Application.State.RETURNED:
+            last_return = application.status_changes.filter(to_state=Application.State.RETURNED).last()
+            return_reason = last_return.comment if last_return else ""
         return self.get_context_data(
             application=application,
+            return_reason=return_reason,
             form=form,
             formset=formset,
             document_form=document_form or DocumentForm(),

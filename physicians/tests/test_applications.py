@@ -288,6 +288,8 @@ def test_a_returned_application_is_edited_and_submitted_again(phys_client, world
     assert "请补充工作经历" in html
     assert str(Role.INSTITUTION.label) in html
 
+    html = page(phys_client.get(reverse("physicians:application_edit", args=[application.pk])))
+    assert "请补充工作经历" in html.split('id="return-reason"')[1]
     save(phys_client, application, periods=[("2020-01-01", "", "测试医院", "")])
     response = phys_client.post(reverse("physicians:application_submit", args=[application.pk]))
     application.refresh_from_db()

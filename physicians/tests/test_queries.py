@@ -11,11 +11,12 @@ from .helpers import pdf
 pytestmark = pytest.mark.django_db
 
 # Session and user, then: home = open application, registrations, their sites, qualifications;
-# detail and edit read the application, its registration, documents, work periods (and timeline or scopes).
+# detail and edit read the application, its registration, documents, work periods (and timeline or scopes);
+# the edit page of a returned application also reads the reason it was returned.
 HOME_QUERIES = 6
 LIST_QUERIES = 3
 DETAIL_QUERIES = 7
-EDIT_QUERIES = 7
+EDIT_QUERIES = 8
 
 
 @pytest.fixture

@@ -1,0 +1,74 @@
+"""The physician's JavaScript in a real Chromium: institution search-as-you-type and adding work periods."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from docregistry.registrations.models import Application, Region
+from tests import factories
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="no Chromium installed"),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def draft(django_db_serialized_rollback, transactional_db):
+    physician = factories.PhysicianFactory(username="js-doctor")
+    factories.InstitutionFactory(name="北京市海淀区脚本医院", region=Region.objects.get(code="110108"))
+    return factories.application_for(physician, None, scope="")
+
+
+def test_institution_search_and_work_periods_with_javascript(browser, live_server, draft):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/physician/login/")
+    page.fill("input[name=username]", "js-doctor")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("main form button.btn-primary")
+    page.wait_for_url(re.compile(r"/physician/$"))
+
+    page.goto(f"/physician/applications/{draft.pk}/edit/")
+    page.fill("#institution-q", "脚本")
+    page.click("#institution-results button:has-text('北京市海淀区脚本医院')")
+    assert "北京市海淀区脚本医院" in page.inner_text("#institution-chosen")
+
+    page.select_option("select[name=scope]", "内科专业")
+    page.fill("input[name=periods-0-starts_on]", "2018-09-01")
+    page.fill("input[name=periods-0-ends_on]", "2021-06-30")
+    page.fill("input[name=periods-0-employer]", "北京大学第一医院")
+    page.click("#add-period")
+    page.fill("input[name=periods-1-starts_on]", "2021-07-01")
+    page.fill("input[name=periods-1-employer]", "北京市海淀区脚本医院")
+    page.click("button[name=save]")
+    page.wait_for_selector(".alert-success")
+
+    application = Application.objects.get(pk=draft.pk)
+    assert application.institution.name == "北京市海淀区脚本医院"
+    assert application.scope == "内科专业"
+    assert list(application.work_periods.values_list("employer", flat=True)) == [
+        "北京大学第一医院",
+        "北京市海淀区脚本医院",
+    ]
+    # The page still fits a phone: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
