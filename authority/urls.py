@@ -14,6 +14,7 @@ urlpatterns = [
     path("applications/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
     path("applications/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
     path("applications/<int:pk>/refuse/", views.RefuseView.as_view(), name="refuse"),
+    path("applications/<int:pk>/review-form.pdf", views.ReviewFormPdfView.as_view(), name="review_form"),
     path("documents/<int:pk>/", views.DocumentView.as_view(), name="document"),
     path("institutions/", views.InstitutionListView.as_view(), name="institutions"),
     path("institutions/new/", views.InstitutionCreateView.as_view(), name="institution_create"),

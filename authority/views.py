@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
 from docregistry.registrations import institutions as institution_services
-from docregistry.registrations import reports, selectors, services
+from docregistry.registrations import reports, reviewform, selectors, services
 from docregistry.registrations.models import Application
 
 from .forms import (
@@ -222,6 +222,17 @@ class RefuseView(DecisionView):
             ip=client_ip(self.request),
         )
         return MSG_REFUSED
+
+
+class ReviewFormPdfView(AuthorityView, View):
+    """The coded review form, as the institution printed it (with the certificate code once issued)."""
+
+    def get(self, request, pk):
+        application = selectors.application_get(user=request.user, pk=pk)
+        response = HttpResponse(reviewform.render_review_form(application), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{reviewform.pdf_filename([application])}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class DocumentView(AuthorityView, View):

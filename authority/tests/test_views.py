@@ -174,6 +174,17 @@ def test_review_page_shows_the_whole_application_clock_and_timeline(clerk_client
         assert escape(str(label)) in html
 
 
+def test_review_form_pdf_is_there_for_the_clerk_of_the_jurisdiction_only(clerk_client, world):
+    application = world.approved()
+    response = clerk_client.get(reverse("authority:review_form", args=[application.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    outsider = ClerkFactory(authority=AuthorityFactory(region_id="510100"))
+    clerk_client.force_login(outsider)
+    assert clerk_client.get(reverse("authority:review_form", args=[application.pk])).status_code == 404
+
+
 def test_approval_needs_the_whole_checklist_and_keeps_the_ticks(clerk_client, world):
     application = world.institution_approved()
     ticked = ["review_form", "id_card"]
