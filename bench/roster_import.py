@@ -74,14 +74,30 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds of this session's PostgreSQL backend (it runs on this machine), if readable."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_import(path: Path) -> tuple[ImportBatch, float]:
     batch = ImportBatch.objects.create(file_name=path.name)
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu, server = time.perf_counter(), _cpu(), _server_cpu()
     load = os.getloadavg()[0]
     roster_import(batch=batch, path=path)
     seconds = time.perf_counter() - started
+    server_after = _server_cpu()
+    server_text = f", {server_after - server:.1f} s of PostgreSQL backend CPU time" if server is not None else ""
     print(
-        f"  ({_cpu() - cpu:.1f} s of Python CPU time; load average {load:.1f} before, "
+        f"  ({_cpu() - cpu:.1f} s of Python CPU time{server_text}; load average {load:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores)"
     )
     return batch, seconds

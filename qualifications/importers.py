@@ -105,6 +105,7 @@ CATEGORY_ALIASES = {
     "publichealth": Category.PUBLIC_HEALTH,
 }
 DATE_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$")
+FAST_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]{2,20}")
 COMPACT_DATE_PATTERN = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 EARLIEST_DATE = datetime.date(1949, 10, 1)
@@ -389,6 +390,46 @@ class RowValidator:
         # base 13 gives the weighted sum (mod 11) in one C call instead of 17 multiplications.
         return ID_CHECK_CHARS[2 * int(value[:17], 13) % 11] == value[17]
 
+    def fast(self, picked: tuple) -> tuple | None:
+        """The cleaned values of an ordinary, valid row of text cells; None sends the row to ``clean``.
+
+        Accepts exactly what ``clean`` accepts for such a row (``test_importers`` pins it) with
+        a handful of C-level checks instead of ~40 Python calls: most rows of a big file take it.
+        """
+        name, id_number, code, level, category, obtained = picked
+        if (
+            name.__class__ is not str
+            or id_number.__class__ is not str
+            or code.__class__ is not str
+            or obtained.__class__ is not str
+            or len(id_number) != 18
+            or len(code) != 27
+            or not id_number.isascii()
+            or not code.isascii()
+            or not FAST_NAME.fullmatch(name)
+        ):
+            return None
+        id_number = id_number.upper()
+        code = code.upper()
+        if code[9:] != id_number or not code[:9].isdigit() or not self._id_valid(id_number):
+            return None
+        level = LEVEL_LOOKUP.get(level)
+        category = CATEGORY_LOOKUP.get(category)
+        if level is None or category is None:
+            return None
+        if LEVEL_BY_DIGIT.get(code[6]) != level or CATEGORY_BY_DIGITS.get(code[7:9]) != category:
+            return None
+        try:
+            if len(obtained) == 10 and obtained[4] == "-":
+                date = datetime.date.fromisoformat(obtained)
+            else:
+                date = parse_date(obtained)
+        except (ValueError, ValidationError):
+            return None
+        if date > self.today or date < EARLIEST_DATE or date < self.born:
+            return None
+        return (name, id_number, code, level, category, date)
+
     def validate_id(self, value: str) -> None:
         if self._id_valid(value):
             self.born_of = value
@@ -520,7 +561,8 @@ def map_header(header: list, number: int = 1) -> tuple[dict, dict, dict]:
 
 
 class RosterReader:
-    """Iterates over every non-blank data row of the file, validated.
+    """Iterates over every non-blank data row of the file, validated:
+    ``(row number, cleaned values in FIELDS order or None, extra columns, errors)``.
 
     Raises ``RosterFileError`` if the file is unusable. After the header has been
     read, ``titles`` maps each field to its column title as written in the file.
@@ -530,10 +572,10 @@ class RosterReader:
         self.path = Path(path)
         self.titles = dict(FIELD_LABELS)
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[tuple[int, tuple | None, dict, list]]:
         return self._rows()
 
-    def _rows(self) -> Iterator[Row]:
+    def _rows(self) -> Iterator[tuple[int, tuple | None, dict, list]]:
         rows = raw_rows(self.path)
         header_number = 0
         for header_number, header in enumerate(rows, start=1):  # noqa: B007
@@ -544,6 +586,7 @@ class RosterReader:
         positions, extras, titles = map_header(list(header), header_number)
         self.titles = titles
         validator = RowValidator()
+        fast = validator.fast
         pick = itemgetter(*[positions[name] for name in FIELDS])
         extra_items = list(extras.items())
         width = max([*positions.values(), *extras]) + 1  # every row needs at least these cells
@@ -553,15 +596,22 @@ class RosterReader:
             picked = pick(cells)
             if (not any(picked) or all(not _text(v) for v in picked)) and not any(_text(c) for c in cells):
                 continue  # a blank line
-            by_field = dict(zip(FIELDS, picked, strict=True))
-            row = validator.clean(number, by_field, titles)
+            extra = {}
             if extra_items:
-                row.extra = {title: _text(cells[i]) for i, title in extra_items if _text(cells[i])}
-                for title, text in row.extra.items():
-                    if len(text) > 500:
-                        row.errors.append(RowError(number, title, str(MSG_TOO_LONG), text[:60]))
-            yield row
+                extra = {title: _text(cells[i]) for i, title in extra_items if _text(cells[i])}
+            values = fast(picked)
+            if values is not None and not (extra and max(map(len, extra.values())) > 500):
+                yield number, values, extra, ()
+                continue
+            row = validator.clean(number, dict(zip(FIELDS, picked, strict=True)), titles)
+            for title, text in extra.items():
+                if len(text) > 500:
+                    row.errors.append(RowError(number, title, str(MSG_TOO_LONG), text[:60]))
+            if row.errors:
+                yield number, None, extra, row.errors
+            else:
+                yield number, tuple(row.values[name] for name in FIELDS), extra, ()
 
 
-def read_roster(path: str | Path) -> Iterator[Row]:
+def read_roster(path: str | Path) -> Iterator[tuple[int, tuple | None, dict, list]]:
     return iter(RosterReader(path))

@@ -3,7 +3,6 @@
 import logging
 import time
 from collections.abc import Callable
-from operator import itemgetter
 from pathlib import Path
 
 from django.core.cache import cache
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.validators import normalize_id_number, normalize_real_name
 
-from .importers import FIELDS, CodeSet, ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
+from .importers import CodeSet, ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
 from .models import ImportBatch, Qualification
 from .staging import MSG_DUPLICATE_IN_FILE, Loader
 
@@ -112,22 +111,21 @@ def roster_import(
             try:
                 reader = RosterReader(path)
                 codes = CodeSet()
-                pick = itemgetter(*FIELDS)
                 repeats: list[tuple[int, str]] = []
                 chunk = []
-                for row in reader:
+                for number, values, extra, row_errors in reader:
                     rows_done += 1
-                    if not row.errors and not codes.add(row.values["certificate_code"]):
+                    if row_errors:
+                        errors.extend(row_errors)
+                        loader.file_has_errors.set()
+                    elif not codes.add(values[2]):
                         if len(repeats) < MAX_ERRORS:
-                            repeats.append((row.number, row.values["certificate_code"]))
+                            repeats.append((number, values[2]))
                         else:
                             errors.count_more(1)
                         loader.file_has_errors.set()
-                    elif row.errors:
-                        errors.extend(row.errors)
-                        loader.file_has_errors.set()
                     else:
-                        chunk.append((row.number, *pick(row.values), row.extra))
+                        chunk.append((number, *values, extra))
                     if rows_done % CHUNK_ROWS == 0:
                         loader.code_column = reader.titles["certificate_code"]
                         loader.put(chunk)

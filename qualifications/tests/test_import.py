@@ -326,3 +326,33 @@ def test_an_upload_is_queued_after_commit_and_runs_once(tmp_path, django_capture
     assert batch.state == ImportBatch.State.DONE
     assert import_roster_file.delay(batch.pk).get() == "skipped"
     assert Qualification.objects.count() == 1
+
+
+def test_fast_path_accepts_only_what_the_full_validation_accepts():
+    validator = RowValidator()
+    rng = random.Random(11)
+    columns = {name: name for name in importers.FIELDS}
+    mutations = [
+        (0, ["张", "张伟a", "张·伟", "張偉", "王" * 21]),
+        (1, ["", "110105199001010010", "x" * 18]),
+        (2, ["2024111101101051990010100", "20241X1101101051990010100XX"]),
+        (3, ["执业医师", "执业助理医师", "physician", "医师"]),
+        (4, ["临床", "口腔", "dental", "中西医结合", "外科"]),
+        (5, ["2024-09-01", "2024/9/1", "2099-01-01", "1940-01-01", "2024-02-30", "1980-01-01"]),
+    ]
+    accepted = 0
+    for n in range(3000):
+        picked = list(person(n))
+        for _ in range(rng.randrange(3)):
+            index, choices = rng.choice(mutations)
+            picked[index] = rng.choice(choices)
+            if index == 1 and picked[1] == "":
+                picked[1] = person(n + 1)[1]
+        picked = tuple(picked)
+        fast = validator.fast(picked)
+        row = validator.clean(n, dict(zip(importers.FIELDS, picked, strict=True)), columns)
+        if fast is not None:
+            accepted += 1
+            assert not row.errors, (picked, row.errors)
+            assert fast == tuple(row.values[name] for name in importers.FIELDS)
+    assert accepted > 500
