@@ -365,3 +365,46 @@ def test_reports_count_and_export_only_the_jurisdiction(clerk_client, world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert any(row[1] == world.institution.name and row[2] == 1 for row in values)
+
+
+def test_reports_follow_the_submission_dates(clerk_client, world):
+    world.approved()
+    today = timezone.localdate()
+    response = clerk_client.get(reverse("authority:reports"), {"date_from": today.isoformat()})
+    assert response.context["report"].total == 1
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    response = clerk_client.get(reverse("authority:reports"), {"date_from": tomorrow})
+    assert response.context["report"].total == 0
+    response = clerk_client.get(reverse("authority:report_csv"), {"date_from": tomorrow})
+    assert world.institution.name not in response.content.decode("utf-8-sig")
+
+
+def test_documents_open_for_the_deciding_clerk_only(clerk_client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from docregistry.registrations.models import Document
+
+    application = world.institution_approved()
+    document = Document.objects.create(
+        application=application,
+        kind=Document.Kind.PHOTO,
+        file=SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\nfake", content_type="image/png"),
+        original_name="photo.png",
+        content_type="image/png",
+        size=12,
+    )
+    page = clerk_client.get(reverse("authority:application", args=[application.pk])).content.decode()
+    assert reverse("authority:document", args=[document.pk]) in page
+    response = clerk_client.get(reverse("authority:document", args=[document.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    clerk_client.force_login(ClerkFactory(authority=AuthorityFactory(region_id="510100")))
+    assert clerk_client.get(reverse("authority:document", args=[document.pk])).status_code == 404
+
+
+def test_institution_list_searches_by_name_or_registration_number(clerk_client, world):
+    InstitutionFactory(name="北京朝阳口腔医院", registration_number="PDY99999-911010516")
+    response = clerk_client.get(reverse("authority:institutions"), {"q": "口腔"})
+    assert [i.name for i in response.context["institutions"]] == ["北京朝阳口腔医院"]
+    response = clerk_client.get(reverse("authority:institutions"), {"q": "PDY99999"})
+    assert [i.name for i in response.context["institutions"]] == ["北京朝阳口腔医院"]
