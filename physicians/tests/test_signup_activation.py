@@ -201,3 +201,10 @@ def test_signup_is_logged_without_the_full_id_number(client, caplog, django_capt
         signup(client, django_capture_on_commit_callbacks)
     assert "physician signup" in caplog.text
     assert ID_NUMBER.upper() not in caplog.text
+
+
+def test_the_pages_are_in_chinese_by_default_and_english_on_request(client):
+    assert "医师注册" in page(client.get(reverse("physicians:signup")))
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = page(client.get(reverse("physicians:signup")))
+    assert "Physician sign-up" in html and "医师注册" not in html
