@@ -594,11 +594,15 @@ class RosterReader:
             if len(cells) < width:
                 cells = list(cells) + [None] * (width - len(cells))
             picked = pick(cells)
-            if (not any(picked) or all(not _text(v) for v in picked)) and not any(_text(c) for c in cells):
+            if not all(picked) and all(not _text(v) for v in picked) and not any(_text(c) for c in cells):
                 continue  # a blank line
             extra = {}
-            if extra_items:
-                extra = {title: _text(cells[i]) for i, title in extra_items if _text(cells[i])}
+            for i, title in extra_items:
+                value = cells[i]
+                if value is not None and value != "":
+                    text = value.strip() if value.__class__ is str else _text(value)
+                    if text:
+                        extra[title] = text
             values = fast(picked)
             if values is not None and not (extra and max(map(len, extra.values())) > 500):
                 yield number, values, extra, ()
