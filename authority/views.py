@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -68,6 +68,12 @@ def masked_mobile(mobile: str) -> str:
 class AuthorityView(PortalMixin):
     role = Role.AUTHORITY
     section = ""
+
+    def account_gate(self, request):
+        gate = super().account_gate(request)
+        if gate is None and request.user.authority_id is None:
+            return render(request, "authority/no_authority.html", status=403)
+        return gate
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -408,3 +408,12 @@ def test_institution_list_searches_by_name_or_registration_number(clerk_client, 
     assert [i.name for i in response.context["institutions"]] == ["北京朝阳口腔医院"]
     response = clerk_client.get(reverse("authority:institutions"), {"q": "PDY99999"})
     assert [i.name for i in response.context["institutions"]] == ["北京朝阳口腔医院"]
+
+
+def test_clerk_without_an_authority_is_told_and_sees_nothing(client, db):
+    clerk = ClerkFactory(authority=None)
+    client.force_login(clerk)
+    for name in ("authority:index", "authority:institutions", "authority:institution_create", "authority:reports"):
+        response = client.get(reverse(name))
+        assert response.status_code == 403
+        assert "尚未关联" in response.content.decode()
