@@ -18,6 +18,8 @@ import datetime
 import functools
 import hashlib
 import io
+import multiprocessing
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,6 +38,7 @@ TEMPLATE = "reviewform/review_form.html"
 STYLESHEET = "reviewform/print.css"
 UA_STYLESHEET = "reviewform/ua.css"
 PAGES = ("封面", "基本情况", "工作经历、健康状况及执业范围", "审核意见及执业证书编码")
+MIN_PARALLEL = 4  # a batch with fewer forms to render is rendered in this process
 WORK_ROWS = 8  # rows of the work history table; a longer history keeps its most recent periods
 CACHE_PREFIX = "reviewform:v1"
 CACHE_SECONDS = 7 * 24 * 3600
@@ -175,19 +178,49 @@ atexit.register(release)
 
 
 def _write_pdf(html: str) -> bytes:
+    with _render_lock:  # Pango and Fontconfig objects are shared: one render at a time per process
+        return _write_pdf_unlocked(html)
+
+
+def _write_pdf_unlocked(html: str) -> bytes:
     from weasyprint import HTML
 
-    with _render_lock:  # Pango and Fontconfig objects are shared: one render at a time per process
-        font_config, css, ua = _weasyprint_setup()
+    font_config, css, ua = _weasyprint_setup()
 
-        class FormHTML(HTML):
-            def _ua_stylesheets(self, forms=False):
-                return [ua]
+    class FormHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua]
 
-        document = FormHTML(string=html, base_url=str(settings.BASE_DIR)).render(
-            stylesheets=[css], font_config=font_config
-        )
-        return document.write_pdf()
+    document = FormHTML(string=html, base_url=str(settings.BASE_DIR)).render(stylesheets=[css], font_config=font_config)
+    return document.write_pdf()
+
+
+def render_workers() -> int:
+    """Processes a batch may render in: ``REVIEW_FORM_WORKERS`` (1 turns it off), else the CPUs, at most 4."""
+    configured = getattr(settings, "REVIEW_FORM_WORKERS", None)
+    if configured is not None:
+        return max(1, int(configured))
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _write_pdfs(htmls: list[str]) -> list[bytes]:
+    """Render several documents, in parallel worker processes when there are enough of them.
+
+    The workers are forked while this process holds the render lock, so no thread is
+    half-way through a render when they are copied; they receive HTML and return PDF
+    bytes and never touch the database.
+    """
+    workers = min(render_workers(), len(htmls))
+    if workers < 2 or len(htmls) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+        return [_write_pdf(html) for html in htmls]
+    with _render_lock:
+        _weasyprint_setup()  # the children inherit the font configuration and the parsed stylesheets
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        return pool.map(_write_pdf_unlocked, htmls, chunksize=1)
+    finally:
+        pool.close()
+        pool.join()
 
 
 def cache_key(application: Application) -> str:
@@ -212,17 +245,26 @@ def render_review_form(application: Application, *, use_cache: bool = True) -> b
 def render_review_forms(applications: Iterable[Application]) -> bytes:
     """One PDF with the forms of several applications, four pages each, in the order given.
 
-    Each form comes from the cache (or is rendered and cached), then the PDFs are
-    joined, so printing a batch of forms already seen costs almost nothing.
+    Each form comes from the cache, or is rendered (in parallel processes when
+    there are several) and cached; then the PDFs are joined, so printing a batch
+    of forms already seen costs almost nothing.
     """
     from pypdf import PdfWriter
 
     applications = list(applications)
     if len(applications) == 1:
         return render_review_form(applications[0])
+    keys = [cache_key(a) for a in applications]
+    pdfs = cache.get_many(keys)
+    missing = [(key, a) for key, a in zip(keys, applications, strict=True) if key not in pdfs]
+    if missing:
+        rendered = _write_pdfs([review_form_html([a]) for _key, a in missing])
+        fresh = {key: pdf for (key, _a), pdf in zip(missing, rendered, strict=True)}
+        cache.set_many(fresh, CACHE_SECONDS)
+        pdfs.update(fresh)
     writer = PdfWriter()
-    for application in applications:
-        writer.append(io.BytesIO(render_review_form(application)))
+    for key in keys:
+        writer.append(io.BytesIO(pdfs[key]))
     writer.add_metadata({"/Title": "医师执业注册申请审核表", "/Producer": "docregistry (WeasyPrint, pypdf)"})
     out = io.BytesIO()
     writer.write(out)

@@ -183,3 +183,18 @@ def test_render_review_form_command_writes_the_same_pdf(world, tmp_path):
 def test_render_review_form_command_rejects_an_unknown_number(world, tmp_path):
     with pytest.raises(CommandError, match="No application numbered"):
         call_command("render_review_form", "2026-999999-000001", "--output", str(tmp_path / "x.pdf"))
+
+
+@pytest.mark.django_db
+def test_a_larger_batch_rendered_in_parallel_keeps_the_order(world, settings):
+    from tests.factories import PhysicianFactory, application_for
+
+    settings.REVIEW_FORM_WORKERS = 2
+    names = ["赵一", "钱二", "孙三", "李四", "周五"]
+    apps = [application_for(PhysicianFactory(real_name=n), world.institution) for n in names]
+    pdf = reviewform.render_review_forms(apps)
+    texts = page_texts(pdf)
+    assert len(texts) == 20
+    assert [name for i, name in enumerate(names) if name in flat(texts[4 * i + 1])] == names
+    # and every form is now cached: the same batch again is the same document
+    assert pdf_text(reviewform.render_review_forms(apps)) == pdf_text(pdf)
