@@ -423,6 +423,7 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             documents=list(application.documents.all()),
             two_year_rule=services.two_year_rule_applies(application=application),
             scope_locked=application.type == Application.Type.UPGRADE,
+            window_notice=window_notice(application),
             institution_search_form=InstitutionSearchForm(),
         )
 
@@ -471,6 +472,15 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
         return self.render_to_response(self.context(application, form=form, formset=formset))
 
 
+def window_notice(application: Application) -> str:
+    """When first registrations are not accepted now in the institution's region: when they will be."""
+    try:
+        services.application_check_window(application=application)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""
+
+
 def submit(request, application: Application):
     try:
         services.application_submit(application=application, actor=request.user, ip=client_ip(request))
@@ -501,6 +511,7 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             documents=list(application.documents.all()),
             can_edit=application.state in services.EDITABLE_STATES,
             can_submit="submit" in names,
+            window_notice=window_notice(application) if "submit" in names else "",
             can_withdraw="withdraw" in names,
             **kwargs,
         )

@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from docregistry.accounts.models import Role
 from docregistry.registrations import services
-from docregistry.registrations.models import Application, Level, Registration
+from docregistry.registrations.models import Application, Level, Registration, RegistrationWindow
 from tests import factories
 
 from .helpers import form_data
@@ -453,3 +453,19 @@ def test_a_half_filled_draft_is_saved_but_not_submitted(phys_client, world):
     application.refresh_from_db()
     assert application.state == State.DRAFT
     assert application.institution == world.institution  # what was typed is kept
+
+
+def test_outside_the_registration_window_the_physician_sees_when_it_opens(phys_client, world):
+    opens = timezone.localdate() + datetime.timedelta(days=30)
+    RegistrationWindow.objects.create(
+        authority=world.authority, starts_on=opens, ends_on=opens + datetime.timedelta(days=60)
+    )
+    application = world.draft()
+    for url_name in ("application_detail", "application_edit"):
+        html = page(phys_client.get(reverse(f"physicians:{url_name}", args=[application.pk])))
+        assert opens.isoformat() in html.split('id="window-notice"')[1]
+        assert 'name="submit"' not in html
+        assert reverse("physicians:application_submit", args=[application.pk]) not in html
+    phys_client.post(reverse("physicians:application_submit", args=[application.pk]))
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
