@@ -495,3 +495,16 @@ def test_report_counts_and_decision_times(world):
     assert report.median_days == 6.0
     assert report.p90_days == 30.0
     assert reports.report_build(user=ClerkFactory(authority=AuthorityFactory(region_id="510100"))).total == 0
+
+
+def test_a_full_serial_range_is_refused_clearly_and_nothing_changes(world):
+    from docregistry.registrations.models import Counter
+
+    Counter.objects.create(key="cert:110110105", value=999_999)
+    application = world.institution_approved()
+    with pytest.raises(ValidationError) as error:
+        approve(application, world.clerk)
+    assert error.value.messages == [str(services.MSG_SERIALS_EXHAUSTED % {"prefix": "110110105"})]
+    application.refresh_from_db()
+    assert application.state == Application.State.INSTITUTION_APPROVED
+    assert Counter.objects.get(key="cert:110110105").value == 999_999

@@ -54,6 +54,7 @@ MSG_WINDOW_CLOSED_NO_NEXT = _(
     "First registrations are not accepted now in this region, and no next registration window has been announced yet."
 )
 MSG_REGISTRATION_REQUIRED = _("This application does not name the registration it concerns.")
+MSG_SERIALS_EXHAUSTED = _("All practice certificate serials for %(prefix)s are used; ask the operator.")
 
 
 class TransitionError(Exception):
@@ -93,7 +94,9 @@ TRANSITIONS = {
             State.WITHDRAWN,
             Role.PHYSICIAN,
         ),
-        Transition("institution_approve", _("Approve"), (State.SUBMITTED,), State.INSTITUTION_APPROVED, Role.INSTITUTION),
+        Transition(
+            "institution_approve", _("Approve"), (State.SUBMITTED,), State.INSTITUTION_APPROVED, Role.INSTITUTION
+        ),
         Transition("institution_return", _("Return"), (State.SUBMITTED,), State.RETURNED, Role.INSTITUTION, True),
         Transition(
             "authority_approve", _("Approve"), (State.INSTITUTION_APPROVED,), State.AUTHORITY_APPROVED, Role.AUTHORITY
@@ -170,10 +173,18 @@ def application_number_issue(*, application: Application) -> str:
 
 
 def practice_certificate_code_issue(*, application: Application, authority) -> str:
+    """``1 10 110105 000001``: level, category, the issuing authority's region, a serial per prefix.
+
+    The serial comes from the atomic counter, so concurrent approvals never share
+    a code; the counter row stays locked until the approving transaction ends.
+    """
     prefix = codes.practice_code_prefix(
         level=application.level, category=application.category, region_code=authority.region_id
     )
-    return f"{prefix}{next_value(f'cert:{prefix}'):06d}"
+    serial = next_value(f"cert:{prefix}")
+    if serial > 999_999:
+        raise ValidationError(MSG_SERIALS_EXHAUSTED % {"prefix": prefix})
+    return f"{prefix}{serial:06d}"
 
 
 @transaction.atomic
