@@ -406,7 +406,7 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             return redirect("physicians:application_detail", pk=application.pk)
         return self.render_to_response(self.context(application))
 
-    def context(self, application, form=None, formset=None, document_form=None):
+    def context(self, application, form=None, formset=None, period_errors=()):
         form = form or ApplicationForm(instance=application, scopes=selectors.practice_scopes_for(application.category))
         if formset is None and application.type in services.WORK_HISTORY_TYPES:
             formset = WorkPeriodFormSet(initial=work_period_rows(application), prefix="periods")
@@ -419,7 +419,8 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             return_reason=return_reason,
             form=form,
             formset=formset,
-            document_form=document_form or DocumentForm(),
+            period_errors=period_errors,
+            document_form=DocumentForm(),
             documents=list(application.documents.all()),
             two_year_rule=services.two_year_rule_applies(application=application),
             scope_locked=application.type == Application.Type.UPGRADE,
@@ -435,6 +436,7 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
         formset = None
         if application.type in services.WORK_HISTORY_TYPES:
             formset = WorkPeriodFormSet(request.POST, initial=work_period_rows(application), prefix="periods")
+        period_errors = []
         if form.is_valid() and (formset is None or formset.is_valid()):
             periods = None
             if formset is not None:
@@ -447,10 +449,8 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
                 messages.error(request, exc.message)
                 return redirect("physicians:application_detail", pk=application.pk)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict") and "work_periods" in exc.error_dict and formset is not None:
-                    formset._non_form_errors = formset.error_class(
-                        [m for e in exc.error_dict.pop("work_periods") for m in e.messages]
-                    )
+                if hasattr(exc, "error_dict") and "work_periods" in exc.error_dict:
+                    period_errors = [m for e in exc.error_dict.pop("work_periods") for m in e.messages]
                 if not hasattr(exc, "error_dict") or exc.error_dict:
                     add_errors(form, exc)
             else:
@@ -469,7 +469,9 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
                     return redirect("physicians:application_detail", pk=application.pk)
                 messages.success(request, _("Saved. You can come back and continue later."))
                 return redirect("physicians:application_edit", pk=application.pk)
-        return self.render_to_response(self.context(application, form=form, formset=formset))
+        return self.render_to_response(
+            self.context(application, form=form, formset=formset, period_errors=period_errors)
+        )
 
 
 def window_notice(application: Application) -> str:
@@ -638,7 +640,7 @@ class DocumentDownloadView(PhysicianMixin, View):
         response = FileResponse(
             handle,
             content_type=document.content_type,
-            as_attachment=document.content_type == "application/pdf" and "download" in request.GET,
+            as_attachment="download" in request.GET,
             filename=document.original_name,
         )
         response["X-Content-Type-Options"] = "nosniff"
