@@ -335,10 +335,11 @@ DOCUMENT_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
 _REVIEW_FORM_FIELDS = ("institution", "education", "title", "teaching_title", "health_status")
+# Practice suspended for two years or more is what brings a physician to re-register (two-year rule).
 # Exactly the fields the physician fills in, per type; the rest comes from the qualification
 # or the registration in force.
 EDITABLE_FIELDS = {
-    AppType.FIRST: (*_REVIEW_FORM_FIELDS, "scope", "practice_suspended"),
+    AppType.FIRST: (*_REVIEW_FORM_FIELDS, "scope"),
     AppType.CHANGE: (*_REVIEW_FORM_FIELDS, "scope"),
     AppType.MULTI_SITE: ("institution", "scope", "site_starts_on", "site_ends_on"),
     AppType.UPGRADE: _REVIEW_FORM_FIELDS,

@@ -118,7 +118,7 @@ def test_re_registration_needs_a_cancelled_registration(phys_client, world):
 # ---- The fields of each type ----------------------------------------------------------
 
 FIELDS = {
-    Type.FIRST: {"institution", "education", "title", "teaching_title", "health_status", "scope", "practice_suspended"},
+    Type.FIRST: {"institution", "education", "title", "teaching_title", "health_status", "scope"},
     Type.CHANGE: {"institution", "education", "title", "teaching_title", "health_status", "scope"},
     Type.MULTI_SITE: {"institution", "scope", "site_starts_on", "site_ends_on"},
     Type.UPGRADE: {"institution", "education", "title", "teaching_title", "health_status"},

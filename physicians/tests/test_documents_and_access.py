@@ -134,7 +134,7 @@ def test_a_photo_is_not_a_training_proof(world, old_qualification_draft):
 
 
 def test_suspended_practice_also_needs_the_proof(phys_client, world):
-    application = world.draft()
+    application = world.draft(type=Application.Type.REREGISTER)
     phys_client.post(
         reverse("physicians:application_edit", args=[application.pk]),
         form_data(application, practice_suspended="on", submit="1"),
