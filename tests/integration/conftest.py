@@ -134,8 +134,12 @@ def running_worker(redis_url: str, tmp_path: Path):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A worker on the Redis of REDIS_URL (skipped without real services)."""
+def celery_worker(django_db_serialized_rollback, transactional_db, tmp_path):
+    """A worker on the Redis of REDIS_URL (skipped without real services).
+
+    The data must be committed for the worker to see it (transactional_db); serialized
+    rollback restores the reference data (regions, scopes) that flushing removes.
+    """
     redis_url, _ = real_services()
     with running_worker(redis_url, tmp_path) as worker:
         yield worker
@@ -182,7 +186,7 @@ def throwaway_redis(tmp_path):
 
 
 @pytest.fixture
-def worker_on_throwaway_redis(transactional_db, throwaway_redis, tmp_path):
+def worker_on_throwaway_redis(django_db_serialized_rollback, transactional_db, throwaway_redis, tmp_path):
     """A worker on a Redis the test can stop (needs PostgreSQL for the worker to share the test database)."""
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         pytest.skip("needs DATABASE_URL=postgres://… (the worker shares the test database)")

@@ -169,7 +169,7 @@ class SlowProviderBackend(LocmemBackend):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the reference data
 def test_two_workers_given_the_same_notification_send_it_once(settings, sms_outbox):
     settings.SMS_BACKEND = f"{__name__}.SlowProviderBackend"
     row = Notification.objects.create(channel=Notification.Channel.SMS, recipient="13900000000", body="once")
