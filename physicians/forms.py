@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.password_validation import validate_password
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,14 @@ from docregistry.accounts.models import Role
 from docregistry.registrations.models import Application, Document, Institution, Title
 from docregistry.registrations.notifications import notification_queue
 from docregistry.registrations.services import DOCUMENT_MAX_BYTES, EDITABLE_FIELDS
+from docregistry.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    normalize_real_name,
+    validate_id_number,
+    validate_mobile,
+    validate_real_name,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,6 +43,27 @@ class SignupForm(forms.Form):
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True))
     password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(render_value=True))
+
+    # The shared validators give every field its message at once; the service checks them all again.
+    def clean_real_name(self):
+        value = normalize_real_name(self.cleaned_data["real_name"])
+        validate_real_name(value)
+        return value
+
+    def clean_id_number(self):
+        value = normalize_id_number(self.cleaned_data["id_number"])
+        validate_id_number(value)
+        return value
+
+    def clean_mobile(self):
+        value = normalize_mobile(self.cleaned_data["mobile"])
+        validate_mobile(value)
+        return value
+
+    def clean_password(self):
+        value = self.cleaned_data["password"]
+        validate_password(value)
+        return value
 
     def clean(self):
         data = super().clean()

@@ -66,7 +66,9 @@ def test_signup_creates_an_inactive_account_and_sends_the_code_by_sms(
 
 def test_a_bad_field_keeps_every_other_value(client, django_capture_on_commit_callbacks):
     bad_id = ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1")
-    response = signup(client, django_capture_on_commit_callbacks, id_number=bad_id, real_name="Wang")
+    response = signup(
+        client, django_capture_on_commit_callbacks, id_number=bad_id, real_name="Wang", password_again="typo"
+    )
 
     assert response.status_code == 200
     html = page(response)
@@ -208,3 +210,28 @@ def test_the_pages_are_in_chinese_by_default_and_english_on_request(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = page(client.get(reverse("physicians:signup")))
     assert "Physician sign-up" in html and "医师注册" not in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("mobile", "12345678901", "mobile"),
+        ("email", "not-an-email", "email"),
+        ("password", "12345678", "password"),
+        ("password_again", "Something-else-2026", "password_again"),
+        ("id_number", "11010519930517", "id_number"),
+        ("real_name", "王2明", "real_name"),
+    ],
+)
+def test_each_bad_field_is_refused_next_to_itself(client, django_capture_on_commit_callbacks, field, value, expected):
+    changes = {field: value, "password_again": value} if field == "password" else {field: value}
+    response = signup(client, django_capture_on_commit_callbacks, **changes)
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [expected]
+    assert not User.objects.filter(username="wangxm").exists()
+
+
+def test_a_taken_username_is_refused(client, django_capture_on_commit_callbacks):
+    factories.PhysicianFactory(username="wangxm")
+    response = signup(client, django_capture_on_commit_callbacks)
+    assert escape(str(accounts.MSG_USERNAME_TAKEN)) in page(response)
