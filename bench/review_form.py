@@ -112,11 +112,16 @@ def main() -> int:
 
         batch = applications[: args.batch]
         cache.clear()
+        before = os.times()
         started = time.perf_counter()
         pdf = reviewform.render_review_forms(batch)
         seconds = time.perf_counter() - started
+        after = os.times()
+        cpu_seconds = sum(after[:4]) - sum(before[:4])  # this process and its render workers
         print(
-            f"batch of {len(batch)} forms ({4 * len(batch)} pages), none cached: {seconds:.2f} s ({len(pdf) / 1024:.0f} KiB)"
+            f"batch of {len(batch)} forms ({4 * len(batch)} pages), none cached, "
+            f"{reviewform.render_workers()} render processes: {seconds:.2f} s "
+            f"({len(pdf) / 1024:.0f} KiB; CPU time {cpu_seconds:.2f} s)"
         )
         started = time.perf_counter()
         pdf = reviewform.render_review_forms(batch)
