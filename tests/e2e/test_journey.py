@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from docregistry.accounts.sms import locmem
@@ -46,6 +47,8 @@ def browser(monkeypatch):
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield chromium
+        # ORM calls made while Playwright's loop runs get their own connection: close it here, inside.
+        connections.close_all()
         chromium.close()
 
 
