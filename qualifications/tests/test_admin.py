@@ -108,3 +108,16 @@ def test_qualifications_are_searchable_and_read_only(client, operator, tmp_path,
     change = client.get(reverse("admin:qualifications_qualification_change", args=[record.pk]))
     assert change.status_code == 200
     assert 'name="name"' not in change.content.decode()
+
+
+def test_progress_reported_by_the_worker_is_shown(client, operator):
+    from django.core.cache import cache
+
+    from qualifications.services import progress_key
+
+    batch = ImportBatch.objects.create(file_name="big.csv", state=ImportBatch.State.RUNNING, rows_total=0)
+    cache.set(progress_key(batch.pk), (600_000, 1_000_000))
+    page = client.get(reverse("admin:qualifications_importbatch_progress", args=[batch.pk])).content.decode()
+    assert 'value="60"' in page
+    assert "已读取 600000 行，共约 1000000 行" in page
+    cache.delete(progress_key(batch.pk))
