@@ -14,7 +14,14 @@ from openpyxl import load_workbook
 from docregistry.accounts.models import Role, User
 from docregistry.registrations import services
 from docregistry.registrations.models import Application, Institution, Notification, RegistrationWindow
-from tests.factories import AuthorityFactory, ClerkFactory, InstitutionFactory, PhysicianFactory, application_for
+from tests.factories import (
+    AuthorityFactory,
+    ClerkFactory,
+    InstitutionFactory,
+    PhysicianFactory,
+    StaffFactory,
+    application_for,
+)
 
 State = Application.State
 
@@ -417,3 +424,20 @@ def test_clerk_without_an_authority_is_told_and_sees_nothing(client, db):
         response = client.get(reverse(name))
         assert response.status_code == 403
         assert "尚未关联" in response.content.decode()
+
+
+def test_a_city_clerk_sees_every_district_of_the_city_and_nothing_beyond(client, world):
+    chaoyang = world.institution_approved()
+    haidian_institution = InstitutionFactory(region_id="110108")
+    physician = PhysicianFactory()
+    haidian = services.application_submit(application=application_for(physician, haidian_institution), actor=physician)
+    haidian = services.application_approve_by_institution(
+        application=haidian, actor=StaffFactory(institution=haidian_institution)
+    )
+    chengdu = other_city_application()
+    client.force_login(ClerkFactory(authority=AuthorityFactory(region_id="110100")))
+
+    numbers = {a.number for a in client.get(reverse("authority:index")).context["applications"]}
+
+    assert numbers == {chaoyang.number, haidian.number}
+    assert client.get(reverse("authority:application", args=[chengdu.pk])).status_code == 404
