@@ -243,7 +243,8 @@ def detect_format(path: Path) -> str:
 
 
 def detect_encoding(path: Path) -> tuple[str, int]:
-    """``utf-8-sig`` when the whole file is valid UTF-8, else ``gb18030`` (a superset of GBK).
+    """``utf-8-sig`` when the whole file is valid UTF-8, else ``gb18030`` (a superset of GBK);
+    ``utf-16`` when it starts with a UTF-16 byte-order mark (Excel's "Unicode text").
 
     Reads the file once in chunks (bounded memory) and counts its lines on the way,
     which gives the progress bar its total.
@@ -252,6 +253,13 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     utf8 = True
     lines = 0
     with open(path, "rb") as f:
+        bom = f.read(2)
+        if bom in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            newline = "\n".encode("utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be")
+            while chunk := f.read(SNIFF_BYTES):
+                lines += chunk.count(newline)  # an estimate: good enough for a progress bar
+            return "utf-16", lines
+        f.seek(0)
         while chunk := f.read(SNIFF_BYTES):
             lines += chunk.count(b"\n")
             if utf8:

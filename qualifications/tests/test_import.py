@@ -356,3 +356,11 @@ def test_fast_path_accepts_only_what_the_full_validation_accepts():
             assert not row.errors, (picked, row.errors)
             assert fast == tuple(row.values[name] for name in importers.FIELDS)
     assert accepted > 500
+
+
+def test_excel_unicode_text_utf16_with_tabs(tmp_path):
+    path = tmp_path / "roster.txt"
+    path.write_text("\t".join(HEADER) + "\n" + "\t".join(person(1)) + "\n", encoding="utf-16")
+    batch = run(path)
+    assert batch.state == ImportBatch.State.DONE, batch.errors
+    assert Qualification.objects.get().name == "张伟"
