@@ -131,7 +131,7 @@ def report_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def bar_chart(items: list[tuple[str, int]], *, bar_height: int = 24, width: int = 560) -> dict:
+def bar_chart(items: list[tuple[str, int]], *, bar_height: int = 26, width: int = 560) -> dict:
     """Geometry of a horizontal bar chart for a server-rendered SVG (labels left, counts right)."""
     label_width, value_width = 210, 48
     peak = max((n for _label, n in items), default=0) or 1
