@@ -30,6 +30,10 @@ MSG_FILE_TYPE = _("Upload a CSV file (UTF-8 or GBK) or an Excel workbook (.xlsx)
 MSG_BATCH_NOT_PENDING = _("This import has already been run.")
 
 
+class ImportAlreadyRun(Exception):
+    """The batch is no longer pending: it has been (or is being) imported."""
+
+
 def qualification_match(*, name: str, id_number: str) -> QuerySet[Qualification]:
     """The roster records of this person: exact name, ID normalised for width, case and spaces.
 
@@ -98,13 +102,18 @@ def roster_import(
     """
     path = Path(path or batch.file.path)
     started = time.monotonic()
-    if batch.state != ImportBatch.State.PENDING:
-        raise ValueError(str(MSG_BATCH_NOT_PENDING))
+    # Claim the batch with a conditional UPDATE: a task delivered twice runs it only once.
+    claimed = ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.PENDING).update(
+        state=ImportBatch.State.RUNNING
+    )
+    if not claimed:
+        raise ImportAlreadyRun(str(MSG_BATCH_NOT_PENDING))
+    batch.state = ImportBatch.State.RUNNING
     errors = ErrorList(MAX_ERRORS)
     rows_done = 0
     counts = (0, 0)
     try:
-        _set(batch, state=ImportBatch.State.RUNNING, rows_total=estimate_rows(path), rows_done=0)
+        _set(batch, rows_total=estimate_rows(path), rows_done=0)
         with transaction.atomic():
             loader = Loader(batch_id=batch.pk, dry_run=batch.dry_run, errors=errors)
             loader.start()

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from .models import ImportBatch
-from .services import roster_import
+from .services import ImportAlreadyRun, roster_import
 
 logger = logging.getLogger(__name__)
 
@@ -16,5 +16,8 @@ def import_roster_file(batch_id: int) -> str:
     batch = ImportBatch.objects.filter(pk=batch_id, state=ImportBatch.State.PENDING).first()
     if batch is None:
         return "skipped"
-    roster_import(batch=batch)
+    try:
+        roster_import(batch=batch)
+    except ImportAlreadyRun:  # another worker claimed it in the meantime
+        return "skipped"
     return batch.state

@@ -254,7 +254,7 @@ def test_dry_run_counts_but_writes_nothing(tmp_path):
 
 def test_a_batch_runs_only_once(tmp_path):
     batch = run(write_csv(tmp_path, [person(1)]))
-    with pytest.raises(ValueError):
+    with pytest.raises(services.ImportAlreadyRun):
         services.roster_import(batch=batch, path=tmp_path / "roster.csv")
 
 
