@@ -211,7 +211,13 @@ def _write_pdfs(htmls: list[str]) -> list[bytes]:
     bytes and never touch the database.
     """
     workers = min(render_workers(), len(htmls))
-    if workers < 2 or len(htmls) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+    serial = (
+        workers < 2
+        or len(htmls) < MIN_PARALLEL
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon  # e.g. a Celery prefork worker may not have children
+    )
+    if serial:
         return [_write_pdf(html) for html in htmls]
     with _render_lock:
         _weasyprint_setup()  # the children inherit the font configuration and the parsed stylesheets
