@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from docregistry.registrations.models import Application, Region
 from tests import factories
@@ -72,3 +73,5 @@ def test_institution_search_and_work_periods_with_javascript(browser, live_serve
     ]
     # The page still fits a phone: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Playwright's event loop gave this thread a connection of its own; let the test database go.
+    connections.close_all()
