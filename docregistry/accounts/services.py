@@ -24,6 +24,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.notifications import notification_queue
 from docregistry.validators import (
     normalize_id_number,
     normalize_mobile,
@@ -32,6 +33,7 @@ from docregistry.validators import (
     validate_mobile,
     validate_real_name,
 )
+from qualifications.services import qualification_match
 
 from .models import Role, SmsCode, User
 
@@ -84,8 +86,6 @@ def normalize_code(value: str) -> str:
 @transaction.atomic
 def sms_code_send(*, mobile: str, purpose: str, user: User | None = None) -> SmsCode:
     """Create a code for ``mobile`` and queue the SMS; refuse inside the cool-down or over the hourly cap."""
-    from docregistry.registrations.notifications import notification_queue
-
     now = timezone.now()
     recent = SmsCode.objects.select_for_update().filter(mobile=mobile, created_at__gte=now - timedelta(hours=1))
     recent = list(recent.order_by("-created_at").values("purpose", "created_at"))
@@ -256,8 +256,6 @@ def _mobile_mark_verified(*, user: User, mobile: str) -> User:
 @transaction.atomic
 def physician_identity_correct(*, user: User, real_name: str, id_number: str, ip: str | None = None) -> User:
     """Correct a typo in name or ID number; only while nothing matches, and audited."""
-    from qualifications.services import qualification_match
-
     if qualification_match(name=user.real_name, id_number=user.id_number).exists():
         raise ValidationError(MSG_IDENTITY_MATCHED, code="identity_matched")
     errors: dict = {}
