@@ -39,3 +39,4 @@ def test_guide_is_public_and_in_chinese(client):
     assert "资格补改指南" in text
     assert "姓名与身份证不一致" in text
     assert "15 位" in text
+    assert reverse("physicians:qualification") in text
