@@ -75,3 +75,34 @@ def test_institution_search_and_work_periods_with_javascript(browser, live_serve
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # Playwright's event loop gave this thread a connection of its own; let the test database go.
     connections.close_all()
+
+
+@pytest.fixture
+def inactive(django_db_serialized_rollback, transactional_db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from docregistry.accounts import services as accounts
+    from docregistry.accounts.models import SmsCode
+
+    user = factories.PhysicianFactory(username="js-inactive", mobile_verified_at=None)
+    accounts.activation_code_send(user=user)
+    SmsCode.objects.update(created_at=timezone.now() - timedelta(seconds=57))
+    return user
+
+
+def test_the_resend_button_counts_down_then_works(browser, live_server, inactive):
+    page = browser.new_page(base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844})
+    page.set_default_timeout(15_000)
+    page.goto("/physician/login/")
+    page.fill("input[name=username]", "js-inactive")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("main form button.btn-primary")
+    page.wait_for_url(re.compile(r"/physician/activate/$"))
+    button = page.locator("button[name=resend]")
+    assert button.is_disabled()
+    assert re.search(r"\d+", button.inner_text())
+    page.wait_for_function("!document.querySelector('button[name=resend]').disabled", timeout=10_000)
+    assert not re.search(r"\d", button.inner_text())
+    connections.close_all()

@@ -4,6 +4,7 @@
   document.querySelectorAll("[data-cooldown]").forEach(function (button) {
     var left = parseInt(button.dataset.cooldown, 10) || 0;
     var label = button.dataset.label || button.textContent;
+    var format = button.dataset.format;
     if (left <= 0) { return; }
     var timer = window.setInterval(function () {
       left -= 1;
@@ -12,7 +13,7 @@
         button.disabled = false;
         button.textContent = label;
       } else {
-        button.textContent = label + " (" + left + " s)";
+        button.textContent = format ? format.replace("__N__", String(left)) : label + " (" + left + " s)";
       }
     }, 1000);
   });
