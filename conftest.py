@@ -12,6 +12,18 @@ def _sms_outbox():
     yield locmem.outbox
 
 
+@pytest.fixture(autouse=True)
+def _serialized_rollback(django_db_serialized_rollback):
+    """Every transactional test restores the migrated data (regions, scopes, content types).
+
+    A transactional test flushes the database afterwards; without serialized
+    rollback the flush re-creates content types with new ids and every later
+    ``serialized_rollback`` test fails at set-up ("duplicate key ... content type"),
+    and the reference data from the data migration is gone. Ignored by tests that
+    use the plain ``db`` fixture.
+    """
+
+
 @pytest.fixture
 def sms_outbox(_sms_outbox):
     return _sms_outbox

@@ -101,7 +101,7 @@ def test_provider_down_the_submission_succeeds_and_the_sweeper_sends_it_once_the
     assert len([m for m in sms_outbox if m.to == world.physician.mobile]) == 1
 
     # running the task again (a duplicate message, a second sweep) sends nothing more
-    assert send_notification.delay(row.pk).get() == "skipped"
+    assert send_notification.delay(row.pk).result == "skipped"
     assert dispatch_pending(grace_seconds=0) == 0
     assert len([m for m in sms_outbox if m.to == world.physician.mobile]) == 1
 
@@ -113,7 +113,7 @@ def test_a_notification_that_keeps_failing_is_marked_failed_and_left_alone(world
     Notification.objects.filter(pk=row.pk).update(
         attempts=MAX_ATTEMPTS - 1, next_attempt_at=timezone.now() - timedelta(minutes=5)
     )
-    assert send_notification.delay(row.pk).get() == "failed"
+    assert send_notification.delay(row.pk).result == "failed"
     row.refresh_from_db()
     assert row.state == Notification.State.FAILED and row.attempts == MAX_ATTEMPTS
     assert "provider unreachable" in row.last_error
@@ -177,7 +177,7 @@ def test_two_workers_given_the_same_notification_send_it_once(settings, sms_outb
 
     def worker():
         try:
-            results.append(send_notification.apply(args=(row.pk,)).get())
+            results.append(send_notification.apply(args=(row.pk,)).result)
         finally:
             connection.close()
 

@@ -156,7 +156,7 @@ def test_sms_codes_expired_more_than_a_day_ago_are_purged(db):
     old = code(now - timedelta(days=2))
     recent = code(now - timedelta(hours=1))
     valid = code(now + timedelta(minutes=10))
-    assert purge_expired_sms_codes.delay().get() == 1
+    assert purge_expired_sms_codes.delay().result == 1
     remaining = set(SmsCode.objects.values_list("pk", flat=True))
     assert remaining == {recent.pk, valid.pk}
     assert old.pk not in remaining
