@@ -469,3 +469,19 @@ def test_outside_the_registration_window_the_physician_sees_when_it_opens(phys_c
     phys_client.post(reverse("physicians:application_submit", args=[application.pk]))
     application.refresh_from_db()
     assert application.state == State.DRAFT
+
+
+def test_a_category_change_uses_the_other_matched_qualification(phys_client, world):
+    registered(world)
+    tcm = factories.qualification_for(world.physician, category="tcm")
+    _, application = create(phys_client, world, type=Type.CHANGE, qualification=tcm)
+    assert (application.category, application.qualification_code, application.scope) == (
+        "tcm",
+        tcm.certificate_code,
+        "",
+    )
+    html = page(phys_client.get(reverse("physicians:application_edit", args=[application.pk])))
+    assert "中医专业" in html and "内科专业" not in html
+    save(phys_client, application, scope="中西医结合专业", submit="1")
+    application.refresh_from_db()
+    assert (application.state, application.scope) == (State.SUBMITTED, "中西医结合专业")
