@@ -508,3 +508,11 @@ def test_a_full_serial_range_is_refused_clearly_and_nothing_changes(world):
     application.refresh_from_db()
     assert application.state == Application.State.INSTITUTION_APPROVED
     assert Counter.objects.get(key="cert:110110105").value == 999_999
+
+
+def test_a_registration_number_already_used_is_refused_and_nothing_sent(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError) as error:
+        create_institution(world.clerk, registration_number=world.institution.registration_number)
+    assert "registration_number" in error.value.message_dict
+    assert callbacks == []
+    assert Institution.objects.filter(registration_number=world.institution.registration_number).count() == 1
