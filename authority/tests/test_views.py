@@ -441,3 +441,29 @@ def test_a_city_clerk_sees_every_district_of_the_city_and_nothing_beyond(client,
 
     assert numbers == {chaoyang.number, haidian.number}
     assert client.get(reverse("authority:application", args=[chengdu.pk])).status_code == 404
+
+
+def test_a_window_set_by_the_clerk_replaces_the_physicians_submit_button(client, world):
+    today = timezone.localdate()
+    opens = today + datetime.timedelta(days=20)
+    client.force_login(world.clerk)
+    client.post(
+        reverse("authority:windows"),
+        {"starts_on": opens.isoformat(), "ends_on": (opens + datetime.timedelta(days=30)).isoformat()},
+    )
+    draft = world.draft()
+
+    client.force_login(world.physician)
+    page = client.get(reverse("physicians:application_detail", args=[draft.pk])).content.decode()
+    assert opens.isoformat() in page
+    assert reverse("physicians:application_submit", args=[draft.pk]) not in page
+    client.post(reverse("physicians:application_submit", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT
+
+    # the clerk removes the window: first registrations are accepted again
+    client.force_login(world.clerk)
+    client.post(reverse("authority:window_delete", args=[RegistrationWindow.objects.get().pk]))
+    client.force_login(world.physician)
+    page = client.get(reverse("physicians:application_detail", args=[draft.pk])).content.decode()
+    assert reverse("physicians:application_submit", args=[draft.pk]) in page
