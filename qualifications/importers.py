@@ -178,6 +178,10 @@ class ErrorList:
                 if len(self.kept) < self.limit:
                     self.kept.append(error)
 
+    @property
+    def room(self) -> int:
+        return max(self.limit - len(self.kept), 0)
+
     def count_more(self, n: int) -> None:
         """Count errors too many to keep."""
         with self._lock:
@@ -185,26 +189,6 @@ class ErrorList:
 
     def sorted(self) -> list[RowError]:
         return sorted(self.kept, key=lambda e: e.row)
-
-
-class CodeSet:
-    """The certificate codes met so far, as integers (about 70 bytes each, exact, no hashing collisions)."""
-
-    def __init__(self):
-        self._seen: set[int] = set()
-
-    @staticmethod
-    def key(code: str) -> int:
-        last = code[-1]
-        return (int(code[:-1]) * 11 + (10 if last == "X" else int(last))) * 2 + (len(code) == 24)
-
-    def add(self, code: str) -> bool:
-        """Remember the code; False if it was already there."""
-        key = self.key(code)
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
 
 
 @dataclass(slots=True)

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.validators import normalize_id_number, normalize_real_name
 
-from .importers import CodeSet, ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
+from .importers import ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
 from .models import ImportBatch, Qualification
-from .staging import MSG_DUPLICATE_IN_FILE, Loader
+from .staging import Loader
 
 logger = logging.getLogger(__name__)
 
@@ -119,19 +119,11 @@ def roster_import(
             loader.start()
             try:
                 reader = RosterReader(path)
-                codes = CodeSet()
-                repeats: list[tuple[int, str]] = []
                 chunk = []
                 for number, values, extra, row_errors in reader:
                     rows_done += 1
                     if row_errors:
                         errors.extend(row_errors)
-                        loader.file_has_errors.set()
-                    elif not codes.add(values[2]):
-                        if len(repeats) < MAX_ERRORS:
-                            repeats.append((number, values[2]))
-                        else:
-                            errors.count_more(1)
                         loader.file_has_errors.set()
                     else:
                         chunk.append((number, *values, extra))
@@ -143,8 +135,6 @@ def roster_import(
                 loader.code_column = reader.titles["certificate_code"]
                 loader.put(chunk)
                 loader.finish()
-                if repeats:
-                    _report_repeats(repeats, loader, errors, reader.titles["certificate_code"])
             finally:
                 loader.close()
             counts = (loader.inserted, loader.updated)
@@ -194,14 +184,6 @@ def roster_import(
         batch.error_count,
     )
     return batch
-
-
-def _report_repeats(repeats: list[tuple[int, str]], loader: Loader, errors: ErrorList, column: str) -> None:
-    firsts = loader.first_rows(sorted({code for _row, code in repeats[: MAX_ERRORS + 1]}))
-    errors.extend(
-        RowError(row, column, str(MSG_DUPLICATE_IN_FILE % {"first": firsts.get(code, "?")}), code)
-        for row, code in repeats
-    )
 
 
 def _report(batch: ImportBatch, rows_done: int, progress) -> None:

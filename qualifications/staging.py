@@ -7,9 +7,10 @@ database works on chunk *k* while Python validates chunk *k + 1* (the machine's
 two cores both busy). Per chunk of validated rows:
 
 1. load them into a temporary table (PostgreSQL ``COPY``, SQLite ``executemany``);
-2. find codes already stored for a different person, and remember every code with its
-   row (a second temporary table) so that a code repeated in the file can name the row
-   where it first appeared (repeats are spotted in Python, ``importers.CodeSet``);
+2. remember every code with the row where it first appeared (a second temporary table with
+   the code as primary key: ``INSERT ... ON CONFLICT DO NOTHING`` inserts fewer rows than the
+   chunk has exactly when a code repeats, and only then are the repeats looked up), and find
+   codes already stored for a different person;
 3. while the file has no error at all, upsert the chunk:
    ``INSERT ... SELECT ... ON CONFLICT (certificate_code) DO UPDATE ... WHERE <something differs>``,
    so identical records are not touched (re-importing a file changes nothing) and
@@ -78,7 +79,7 @@ class Loader:
             f"category varchar(16) NOT NULL, obtained_on {date_type} NOT NULL, extra {extra_type} NOT NULL)"
         )
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {SEEN} (certificate_code varchar(27) NOT NULL, row_no integer NOT NULL)"
+            f"CREATE TEMPORARY TABLE {SEEN} (certificate_code varchar(27) PRIMARY KEY, row_no integer NOT NULL)"
         )
         cursor.close()
         self._thread.start()
@@ -151,7 +152,7 @@ class Loader:
                 f"INSERT INTO {CHUNK} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                 [(*r[:6], r[6].isoformat(), json.dumps(r[7])) for r in rows],
             )
-        self._remember_codes(cursor)
+        self._remember_codes(cursor, len(rows))
         self._check_other_person(cursor)
         if self.errors.count or self.file_has_errors.is_set():
             return  # the transaction will be rolled back: only keep finding errors
@@ -160,25 +161,25 @@ class Loader:
         if not self.dry_run:
             self._upsert(cursor)
 
-    def _remember_codes(self, cursor) -> None:
-        cursor.execute(f"INSERT INTO {SEEN} (certificate_code, row_no) SELECT certificate_code, row_no FROM {CHUNK}")
-
-    def first_rows(self, codes: list[str]) -> dict[str, int]:
-        """The row where each of these codes first appeared (call after ``finish``)."""
-        found = {}
-        cursor = self.raw.cursor()
-        try:
-            for start in range(0, len(codes), 500):
-                part = codes[start : start + 500]
-                cursor.execute(
-                    f"SELECT certificate_code, MIN(row_no) FROM {SEEN} "
-                    f"WHERE certificate_code IN ({', '.join([self.p] * len(part))}) GROUP BY certificate_code",
-                    part,
-                )
-                found.update(cursor.fetchall())
-        finally:
-            cursor.close()
-        return found
+    def _remember_codes(self, cursor, size: int) -> None:
+        cursor.execute(
+            f"INSERT INTO {SEEN} (certificate_code, row_no) SELECT certificate_code, row_no FROM {CHUNK} "
+            f"WHERE true ORDER BY row_no ON CONFLICT (certificate_code) DO NOTHING"
+        )
+        repeated = size - cursor.rowcount
+        if not repeated:
+            return
+        cursor.execute(
+            f"SELECT c.row_no, s.row_no, c.certificate_code FROM {CHUNK} c JOIN {SEEN} s "
+            f"ON s.certificate_code = c.certificate_code WHERE s.row_no < c.row_no ORDER BY c.row_no LIMIT {self.p}",
+            [self.errors.room + 1],
+        )
+        found = [
+            RowError(row_no, self.code_column, str(MSG_DUPLICATE_IN_FILE % {"first": first}), code)
+            for row_no, first, code in cursor.fetchall()
+        ]
+        self.errors.extend(found)
+        self.errors.count_more(repeated - len(found))
 
     def _check_other_person(self, cursor) -> None:
         # Records written earlier by this same import are in-file duplicates, reported above.

@@ -364,3 +364,24 @@ def test_excel_unicode_text_utf16_with_tabs(tmp_path):
     batch = run(path)
     assert batch.state == ImportBatch.State.DONE, batch.errors
     assert Qualification.objects.get().name == "张伟"
+
+
+def test_a_code_repeated_in_a_later_chunk_names_its_first_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_ROWS", 10)
+    rows = [person(n) for n in range(25)] + [person(3), person(3), person(24)]
+    batch = run(write_csv(tmp_path, rows))
+    assert batch.state == ImportBatch.State.FAILED
+    assert errors_of(batch) == [
+        (27, "资格证书编码", str(MSG_DUPLICATE_IN_FILE % {"first": 5})),
+        (28, "资格证书编码", str(MSG_DUPLICATE_IN_FILE % {"first": 5})),
+        (29, "资格证书编码", str(MSG_DUPLICATE_IN_FILE % {"first": 26})),
+    ]
+    assert Qualification.objects.count() == 0
+
+
+def test_many_repeated_codes_are_all_counted(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "MAX_ERRORS", 50)
+    rows = [person(1)] * 200
+    batch = run(write_csv(tmp_path, rows))
+    assert batch.error_count == 199
+    assert len(batch.errors) == 50
