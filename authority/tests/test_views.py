@@ -467,3 +467,10 @@ def test_a_window_set_by_the_clerk_replaces_the_physicians_submit_button(client,
     client.force_login(world.physician)
     page = client.get(reverse("physicians:application_detail", args=[draft.pk])).content.decode()
     assert reverse("physicians:application_submit", args=[draft.pk]) in page
+
+
+def test_the_next_form_can_be_scanned_from_a_review_page(clerk_client, world):
+    application = world.institution_approved()
+    page = clerk_client.get(reverse("authority:application", args=[application.pk])).content.decode()
+    assert 'id="open-compact"' in page
+    assert f'action="{reverse("authority:open")}"' in page
