@@ -62,6 +62,7 @@ class Loader:
         self.updated = 0
         self.file_has_errors = threading.Event()
         self.exception: BaseException | None = None
+        self.stored_inconsistent = True
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._thread = threading.Thread(target=self._run, name="roster-loader", daemon=True)
 
@@ -124,6 +125,7 @@ class Loader:
     def _run(self) -> None:
         cursor = self.raw.cursor()
         try:
+            self.stored_inconsistent = self._stored_codes_inconsistent(cursor)
             while (rows := self._queue.get()) is not None:
                 if self.exception is None:
                     self._chunk(cursor, rows)
@@ -181,11 +183,26 @@ class Loader:
         self.errors.extend(found)
         self.errors.count_more(repeated - len(found))
 
+    def _stored_codes_inconsistent(self, cursor) -> bool:
+        """Is any stored 27-character code not ending in its record's own ID number?
+
+        A file row's code ends in the row's ID (validated), so it can only collide with a stored
+        record of another person if that record is inconsistent like this, or has an old
+        24-character code. Normally there is none, and the per-chunk check below looks only at
+        24-character codes instead of probing the table for every row.
+        """
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {self.table} WHERE length(certificate_code) = 27 "
+            f"AND substr(certificate_code, 10) <> id_number)"
+        )
+        return bool(cursor.fetchone()[0])
+
     def _check_other_person(self, cursor) -> None:
         # Records written earlier by this same import are in-file duplicates, reported above.
+        only_old_codes = "" if self.stored_inconsistent else "AND length(c.certificate_code) = 24 "
         cursor.execute(
             f"SELECT c.row_no, c.certificate_code, q.id_number FROM {CHUNK} c JOIN {self.table} q "
-            f"ON q.certificate_code = c.certificate_code WHERE q.id_number <> c.id_number "
+            f"ON q.certificate_code = c.certificate_code WHERE q.id_number <> c.id_number {only_old_codes}"
             f"AND (q.batch_id IS NULL OR q.batch_id <> {self.p}) ORDER BY c.row_no",
             [self.batch_id],
         )

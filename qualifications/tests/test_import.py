@@ -385,3 +385,14 @@ def test_many_repeated_codes_are_all_counted(tmp_path, monkeypatch):
     batch = run(write_csv(tmp_path, rows))
     assert batch.error_count == 199
     assert len(batch.errors) == 50
+
+
+def test_an_old_24_character_code_stored_for_another_person(tmp_path):
+    row = person(1)
+    id_number = row[1]
+    row[2] = f"199811110{id_number[:6]}{id_number[8:17]}"
+    stored = QualificationFactory(certificate_code=row[2], id_number=person(2)[1])
+    batch = run(write_csv(tmp_path, [person(5), row]))
+    assert errors_of(batch) == [
+        (3, "资格证书编码", str(MSG_CODE_OF_OTHER_PERSON % {"id_number": stored.id_number})),
+    ]
