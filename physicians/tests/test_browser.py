@@ -64,17 +64,17 @@ def test_institution_search_and_work_periods_with_javascript(browser, live_serve
     page.click("button[name=save]")
     page.wait_for_selector(".alert-success")
 
-    application = Application.objects.get(pk=draft.pk)
-    assert application.institution.name == "北京市海淀区脚本医院"
-    assert application.scope == "内科专业"
-    assert list(application.work_periods.values_list("employer", flat=True)) == [
-        "北京大学第一医院",
-        "北京市海淀区脚本医院",
-    ]
-    # The page still fits a phone: nothing scrolls sideways.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    # Playwright's event loop gave this thread a connection of its own; let the test database go.
-    connections.close_all()
+    try:
+        application = Application.objects.get(pk=draft.pk)
+        assert application.institution.name == "北京市海淀区脚本医院"
+        assert application.scope == "内科专业"
+        employers = list(application.work_periods.values_list("employer", flat=True))
+        assert employers == ["北京大学第一医院", "北京市海淀区脚本医院"]
+        # The page still fits a phone: nothing scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        # Playwright's event loop gave this thread a connection of its own; let the test database go.
+        connections.close_all()
 
 
 @pytest.fixture
