@@ -43,6 +43,11 @@ def test_a_submission_over_http_is_delivered_by_the_worker(celery_worker, client
     assert application.number in sms["body"]
     row = Notification.objects.get(recipient=world.physician.mobile)
     assert wait_for(lambda: Notification.objects.get(pk=row.pk).state == Notification.State.SENT, timeout=10)
+    # the e-mail receipt went out through the worker's e-mail backend too
+    email = Notification.objects.get(recipient=world.physician.email)
+    assert wait_for(lambda: Notification.objects.get(pk=email.pk).state == Notification.State.SENT, timeout=10)
+    mail_files = list((celery_worker.sms_dir.parent / "var" / "mail").glob("*.log"))
+    assert mail_files and application.number in "".join(f.read_text() for f in mail_files)
     # the worker logged one line for the task, carrying the id of the HTTP request that caused it
     assert wait_for(lambda: f"request_id={request_id}" in celery_worker.output(), timeout=10)
     assert "task=docregistry.registrations.tasks.send_notification state=SUCCESS" in celery_worker.output()
