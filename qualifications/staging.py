@@ -86,11 +86,18 @@ class Loader:
         self._thread.start()
 
     def put(self, rows: list[tuple]) -> None:
-        """Queue validated rows (row_no, name, id_number, code, level, category, date, extra dict)."""
+        """Queue validated rows (row_no, name, id_number, code, level, category, date, extra dict).
+
+        They are encoded here, in the validating thread, so that the loader thread spends its
+        time in the database driver (which releases the GIL) rather than competing for the GIL.
+        """
+        if not rows:
+            return
+        item = (self._encode(rows), len(rows))
         while True:
             self._reraise()
             try:
-                self._queue.put(rows, timeout=1)
+                self._queue.put(item, timeout=1)
                 return
             except queue.Full:
                 continue
@@ -126,9 +133,9 @@ class Loader:
         cursor = self.raw.cursor()
         try:
             self.stored_inconsistent = self._stored_codes_inconsistent(cursor)
-            while (rows := self._queue.get()) is not None:
+            while (item := self._queue.get()) is not None:
                 if self.exception is None:
-                    self._chunk(cursor, rows)
+                    self._chunk(cursor, item)
         except BaseException as exc:  # handed to the validating thread
             self.exception = exc
             while self._queue.get() is not None:
@@ -136,25 +143,27 @@ class Loader:
         finally:
             cursor.close()
 
-    def _chunk(self, cursor, rows: list[tuple]) -> None:
-        if not rows:
-            return
+    def _encode(self, rows: list[tuple]):
+        if not self.postgres:
+            return [(*r[:6], r[6].isoformat(), json.dumps(r[7])) for r in rows]
+        lines = []
+        append = lines.append
+        for row_no, name, id_number, code, level, category, obtained_on, extra in rows:
+            extra_text = _copy_escape(json.dumps(extra, ensure_ascii=False)) if extra else "{}"
+            append(f"{row_no}\t{name}\t{id_number}\t{code}\t{level}\t{category}\t{obtained_on}\t{extra_text}\n")
+        return io.StringIO("".join(lines))
+
+    def _chunk(self, cursor, item: tuple) -> None:
+        payload, size = item
         if self.postgres:
             cursor.execute(f"TRUNCATE {CHUNK}")
-            buffer = io.StringIO()
-            write = buffer.write
-            for row_no, name, id_number, code, level, category, obtained_on, extra in rows:
-                extra_text = _copy_escape(json.dumps(extra, ensure_ascii=False)) if extra else "{}"
-                write(f"{row_no}\t{name}\t{id_number}\t{code}\t{level}\t{category}\t{obtained_on}\t{extra_text}\n")
-            buffer.seek(0)
-            cursor.copy_expert(f"COPY {CHUNK} ({', '.join(COLUMNS)}) FROM STDIN", buffer, size=1 << 16)
+            cursor.copy_expert(f"COPY {CHUNK} ({', '.join(COLUMNS)}) FROM STDIN", payload, size=1 << 20)
         else:
             cursor.execute(f"DELETE FROM {CHUNK}")
             cursor.executemany(
-                f"INSERT INTO {CHUNK} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                [(*r[:6], r[6].isoformat(), json.dumps(r[7])) for r in rows],
+                f"INSERT INTO {CHUNK} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", payload
             )
-        self._remember_codes(cursor, len(rows))
+        self._remember_codes(cursor, size)
         self._check_other_person(cursor)
         if self.errors.count or self.file_has_errors.is_set():
             return  # the transaction will be rolled back: only keep finding errors
@@ -166,7 +175,7 @@ class Loader:
     def _remember_codes(self, cursor, size: int) -> None:
         cursor.execute(
             f"INSERT INTO {SEEN} (certificate_code, row_no) SELECT certificate_code, row_no FROM {CHUNK} "
-            f"WHERE true ORDER BY row_no ON CONFLICT (certificate_code) DO NOTHING"
+            f"WHERE true ORDER BY certificate_code, row_no ON CONFLICT (certificate_code) DO NOTHING"
         )
         repeated = size - cursor.rowcount
         if not repeated:
