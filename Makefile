@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium chromium-driver gettext
 
-.PHONY: run test system-packages venv lint messages prod-check clean
+.PHONY: run test system-packages venv lint messages prod-check worker beat serve bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,37 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Each app's strings go to its own locale/ folder, the rest to ./locale; translate, then compile.
 messages: venv
-	for app in physicians institutions authority qualifications docregistry/accounts docregistry/registrations; do \
-	  (cd $$app && mkdir -p locale && $(CURDIR)/$(PY) $(CURDIR)/manage.py makemessages -l zh_Hans --no-obsolete) ; done
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore='.venv/*' --ignore='physicians/*' \
-	  --ignore='institutions/*' --ignore='authority/*' --ignore='qualifications/*' \
-	  --ignore='docregistry/accounts/*' --ignore='docregistry/registrations/*' --ignore='bench/*' --ignore='tests/*'
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore='.venv/*' --ignore='var/*' \
+	  --ignore='bench/*' --ignore='tests/*' --ignore='*/tests/*' --ignore='test-artifacts/*'
 	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+# Production: the deployment checklist with the production settings, and the migrations checks.
+prod-check: venv
+	DJANGO_SETTINGS_MODULE=docregistry.settings.production \
+	  SECRET_KEY="$${SECRET_KEY:-prod-check-only-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')}" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost}" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) manage.py migrate --check && echo "migrations: all applied"; fi
+
+worker: venv
+	$(VENV)/bin/celery -A docregistry worker --loglevel INFO -Q $${CELERY_QUEUE:-celery}
+
+beat: venv
+	mkdir -p $${DOCREGISTRY_VAR_DIR:-var}
+	$(VENV)/bin/celery -A docregistry beat --loglevel INFO --schedule $${DOCREGISTRY_VAR_DIR:-var}/celerybeat-schedule
+
+serve: venv
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-docregistry.settings.production} $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-docregistry.settings.production} PORT=$(PORT) \
+	  $(VENV)/bin/gunicorn docregistry.wsgi -c deploy/gunicorn.conf.py
+
+# Benchmarks (print numbers; not part of the tests).
+bench: venv
+	$(PY) bench/roster_import.py 100000
+	$(PY) bench/review_form.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -27,6 +27,7 @@ from pathlib import Path
 import segno
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -38,7 +39,7 @@ TEMPLATE = "reviewform/review_form.html"
 STYLESHEET = "reviewform/print.css"
 UA_STYLESHEET = "reviewform/ua.css"
 PAGES = ("封面", "基本情况", "工作经历、健康状况及执业范围", "审核意见及执业证书编码")
-MIN_PARALLEL = 4  # a batch with fewer forms to render is rendered in this process
+MIN_PARALLEL = 4  # fewer forms to render than this are rendered in this process, one by one
 WORK_ROWS = 8  # rows of the work history table; a longer history keeps its most recent periods
 CACHE_PREFIX = "reviewform:v1"
 CACHE_SECONDS = 7 * 24 * 3600
@@ -203,30 +204,55 @@ def render_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _write_pdfs(htmls: list[str]) -> list[bytes]:
+def _write_pdfs(jobs: list, render=_write_pdf_unlocked) -> list:
     """Render several documents, in parallel worker processes when there are enough of them.
 
     The workers are forked while this process holds the render lock, so no thread is
     half-way through a render when they are copied; they receive HTML and return PDF
     bytes and never touch the database.
     """
-    workers = min(render_workers(), len(htmls))
+    workers = min(render_workers(), len(jobs))
     serial = (
         workers < 2
-        or len(htmls) < MIN_PARALLEL
         or "fork" not in multiprocessing.get_all_start_methods()
         or multiprocessing.current_process().daemon  # e.g. a Celery prefork worker may not have children
     )
     if serial:
-        return [_write_pdf(html) for html in htmls]
+        with _render_lock:
+            return [render(job) for job in jobs]
     with _render_lock:
         _weasyprint_setup()  # the children inherit the font configuration and the parsed stylesheets
         pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        return pool.map(_write_pdf_unlocked, htmls, chunksize=1)
+        return pool.map(render, jobs, chunksize=1)
     finally:
         pool.close()
         pool.join()
+
+
+def _write_chunk(job: tuple[str, int]) -> tuple[bytes, list[bytes] | None]:
+    """Render ``count`` forms laid out in one document; return it and each form cut out of it."""
+    html, count = job
+    pdf = _write_pdf_unlocked(html)
+    return pdf, _split_forms(pdf, count)
+
+
+def _split_forms(pdf: bytes, count: int) -> list[bytes] | None:
+    """Cut a PDF of ``count`` forms into one PDF per form (four pages each); None if the pages don't add up."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    if len(reader.pages) != len(PAGES) * count:
+        return None
+    forms = []
+    for index in range(count):
+        writer = PdfWriter()
+        for page in reader.pages[index * len(PAGES) : (index + 1) * len(PAGES)]:
+            writer.add_page(page)
+        out = io.BytesIO()
+        writer.write(out)
+        forms.append(out.getvalue())
+    return forms
 
 
 def cache_key(application: Application) -> str:
@@ -251,26 +277,38 @@ def render_review_form(application: Application, *, use_cache: bool = True) -> b
 def render_review_forms(applications: Iterable[Application]) -> bytes:
     """One PDF with the forms of several applications, four pages each, in the order given.
 
-    Each form comes from the cache, or is rendered (in parallel processes when
-    there are several) and cached; then the PDFs are joined, so printing a batch
-    of forms already seen costs almost nothing.
+    Cached forms are re-used. When none is cached, the forms are laid out several to a
+    document (fonts and styles set up once per document rather than per form), one
+    document per render process, and each form is then cut out and cached; otherwise
+    the missing forms are rendered one by one, in parallel when there are several.
     """
     from pypdf import PdfWriter
 
     applications = list(applications)
     if len(applications) == 1:
         return render_review_form(applications[0])
+    prefetch_related_objects(applications, "work_periods")
     keys = [cache_key(a) for a in applications]
     pdfs = cache.get_many(keys)
     missing = [(key, a) for key, a in zip(keys, applications, strict=True) if key not in pdfs]
-    if missing:
-        rendered = _write_pdfs([review_form_html([a]) for _key, a in missing])
+    if len(missing) == len(applications) and len(applications) >= MIN_PARALLEL:
+        size = -(-len(applications) // render_workers())
+        chunks = [applications[i : i + size] for i in range(0, len(applications), size)]
+        rendered = _write_pdfs([(review_form_html(chunk), len(chunk)) for chunk in chunks], render=_write_chunk)
+        parts = [pdf for pdf, _forms in rendered]
+        for chunk, (_pdf, forms) in zip(chunks, rendered, strict=True):
+            forms = forms or []  # a form that ran over four pages is not cached
+            cache.set_many({cache_key(a): form for a, form in zip(chunk, forms, strict=False)}, CACHE_SECONDS)
+    else:
+        htmls = [review_form_html([a]) for _key, a in missing]
+        rendered = _write_pdfs(htmls) if len(htmls) >= MIN_PARALLEL else [_write_pdf(html) for html in htmls]
         fresh = {key: pdf for (key, _a), pdf in zip(missing, rendered, strict=True)}
         cache.set_many(fresh, CACHE_SECONDS)
         pdfs.update(fresh)
+        parts = [pdfs[key] for key in keys]
     writer = PdfWriter()
-    for key in keys:
-        writer.append(io.BytesIO(pdfs[key]))
+    for part in parts:
+        writer.append(io.BytesIO(part))
     writer.add_metadata({"/Title": "医师执业注册申请审核表", "/Producer": "docregistry (WeasyPrint, pypdf)"})
     out = io.BytesIO()
     writer.write(out)

@@ -9,6 +9,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
@@ -214,6 +215,10 @@ def _transition(
     )
     application.refresh_from_db()
     notify_application_change(application=application, actor=actor, comment=comment)
+    if settings.REVIEW_FORM_PRERENDER:
+        from .tasks import prerender_after_commit
+
+        prerender_after_commit(application.pk)
     return application
 
 

@@ -167,3 +167,34 @@ def purge_expired_sms_codes(older_than_days: int = 1) -> int:
     redacted = reminders.notifications_redact(older_than=timedelta(days=older_than_days))
     logger.info("purge_expired_sms_codes: %s code(s) deleted, %s notification text(s) blanked", count, redacted)
     return count
+
+
+@shared_task(ignore_result=True)
+def prerender_review_form(application_id: int) -> str:
+    """Warm the PDF cache after an application changed, so printing it later is instant."""
+    from . import reviewform
+    from .models import Application
+
+    application = (
+        Application.objects.select_related("institution", "physician")
+        .exclude(state=Application.State.DRAFT)
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        return "skipped"
+    reviewform.render_review_form(application)
+    logger.info("review form of application %s rendered (version %s)", application_id, application.version)
+    return "rendered"
+
+
+def prerender_after_commit(application_id: int) -> None:
+    """Queue ``prerender_review_form`` once the transaction commits; a broker failure only costs the warm cache."""
+
+    def queue():
+        try:
+            prerender_review_form.delay(application_id)
+        except OperationalError:
+            logger.warning("review form of application %s not pre-rendered: broker unreachable", application_id)
+
+    transaction.on_commit(queue)

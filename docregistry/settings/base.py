@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Render each review form PDF in the background when its application changes, so that
+# institutions print from the cache. Worth it only with a real worker (REDIS_URL).
+REVIEW_FORM_PRERENDER = os.environ.get("REVIEW_FORM_PRERENDER", "1" if REDIS_URL else "0") == "1"
+
 # SMS: a pluggable backend, like Django's e-mail backends.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "docregistry.accounts.sms.console.SmsBackend")
 SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))
@@ -196,5 +200,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every render at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -16,3 +16,4 @@ WHITENOISE_USE_FINDERS = True
 # tests that need a real worker (marker celery_worker) switch eager mode off.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REVIEW_FORM_PRERENDER = False  # the test that covers it switches it on

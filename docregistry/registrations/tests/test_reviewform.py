@@ -198,3 +198,26 @@ def test_a_larger_batch_rendered_in_parallel_keeps_the_order(world, settings):
     assert [name for i, name in enumerate(names) if name in flat(texts[4 * i + 1])] == names
     # and every form is now cached: the same batch again is the same document
     assert pdf_text(reviewform.render_review_forms(apps)) == pdf_text(pdf)
+    # each form was cut out of its chunk and cached on its own, four pages apiece
+    from django.core.cache import cache
+
+    for app in apps:
+        assert pdf_pages(cache.get(reviewform.cache_key(app))) == 4
+
+
+@pytest.mark.django_db
+def test_a_change_renders_the_form_in_the_background_when_prerendering_is_on(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from docregistry.registrations import services
+
+    settings.REVIEW_FORM_PRERENDER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.application_submit(application=world.draft(), actor=world.physician)
+    cached = cache.get(reviewform.cache_key(app))
+    assert cached is not None and app.number in flat(pdf_text(cached))
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.application_approve_by_institution(application=app, actor=world.staff, comment="同意接收")
+    assert "同意接收" in pdf_text(cache.get(reviewform.cache_key(app)))
