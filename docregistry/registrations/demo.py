@@ -10,7 +10,7 @@ from docregistry.validators import id_check_char
 from qualifications.models import Qualification
 
 from . import codes
-from .models import Authority, Category, Institution, Level, Region, RegistrationWindow
+from .models import Application, Authority, Category, Institution, Level, Region, RegistrationWindow, WorkPeriod
 
 PASSWORD = "Demo-2026"
 
@@ -31,7 +31,10 @@ ROSTER = [
     ("王芳", datetime.date(1996, 7, 2), 24, Level.ASSISTANT, Category.CLINICAL, datetime.date(2023, 9, 1)),
     ("李娜", datetime.date(1990, 11, 30), 46, Level.PHYSICIAN, Category.TCM, datetime.date(2019, 9, 1)),
     ("阿依古丽·买买提", datetime.date(1995, 1, 8), 38, Level.PHYSICIAN, Category.DENTAL, datetime.date(2025, 9, 1)),
+    ("刘洋", datetime.date(1997, 5, 21), 52, Level.PHYSICIAN, Category.CLINICAL, datetime.date(2025, 9, 1)),
 ]
+# Roster people who already applied in the demo: one waiting for the hospital, one for the authority.
+DEMO_APPLICANTS = [("aygul", 3, "口腔专业", 1), ("liuyang", 4, "内科专业", 2)]
 
 
 @transaction.atomic
@@ -91,4 +94,45 @@ def seed_demo() -> list[tuple[str, str, str]]:
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
         logins.append((fields["role"], username, PASSWORD))
+    if not Application.objects.exists():
+        _demo_applications(hospital=hospitals[0], staff=User.objects.get(username="hospital"))
     return logins
+
+
+def _demo_applications(*, hospital: Institution, staff: User) -> None:
+    """Applications in the queues, so each portal has something to show."""
+    from . import services
+
+    for username, index, scope, steps in DEMO_APPLICANTS:
+        name, born, sequence, _level, _category, _obtained = ROSTER[index]
+        id_number = make_id_number("110105", born, sequence)
+        physician = User.objects.create_user(
+            username=username,
+            password=PASSWORD,
+            role=Role.PHYSICIAN,
+            real_name=name,
+            id_number=id_number,
+            mobile=f"139{sequence:08d}",
+            mobile_verified_at=timezone.now(),
+        )
+        qualification = Qualification.objects.get(id_number=id_number)
+        application = Application.objects.create(
+            type=Application.Type.FIRST,
+            physician=physician,
+            institution=hospital,
+            qualification=qualification,
+            name=name,
+            level=qualification.level,
+            category=qualification.category,
+            qualification_code=qualification.certificate_code,
+            physician_qualified_on=qualification.obtained_on,
+            education="本科",
+            title="医师",
+            scope=scope,
+        )
+        WorkPeriod.objects.create(
+            application=application, starts_on=datetime.date(2020, 7, 1), employer=hospital.name, position="住院医师"
+        )
+        application = services.application_submit(application=application, actor=physician)
+        if steps > 1:
+            services.application_approve_by_institution(application=application, actor=staff)

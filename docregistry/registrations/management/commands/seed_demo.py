@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from docregistry.accounts.portals import portal_home
-from docregistry.registrations.demo import seed_demo
+from docregistry.registrations.demo import ROSTER, make_id_number, seed_demo
 
 
 class Command(BaseCommand):
@@ -19,3 +19,6 @@ class Command(BaseCommand):
                 url = url.rstrip("/") + "/login/"
             self.stdout.write(f"  {role:<12} {username:<10} {password:<12} http://127.0.0.1:8000{url}")
         self.stdout.write(f"  home: http://127.0.0.1:8000{reverse('home')}")
+        self.stdout.write("People on the demo roster without an account yet (sign up as one of them):")
+        for name, born, sequence, *_ in ROSTER[1:3]:
+            self.stdout.write(f"  {name}  {make_id_number('110105', born, sequence)}")

@@ -1,0 +1,75 @@
+"""`seed_demo`: the demo world a newcomer signs in to, safe to run again."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from docregistry.accounts.models import User
+from docregistry.registrations.demo import PASSWORD
+from docregistry.registrations.models import Authority, Institution
+from qualifications.models import Qualification
+from qualifications.services import qualification_match
+
+
+def _seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_the_logins():
+    first = _seed()
+    counts = (
+        User.objects.count(),
+        Institution.objects.count(),
+        Authority.objects.count(),
+        Qualification.objects.count(),
+    )
+    second = _seed()
+    assert counts == (6, 2, 1, 5)  # 4 logins + 2 demo applicants; 5 roster records
+    assert (User.objects.count(), Institution.objects.count(), Authority.objects.count()) == counts[:3]
+    assert Qualification.objects.count() == counts[3]
+    for username in ["physician", "hospital", "clerk", "admin"]:
+        assert username in first and username in second
+    assert PASSWORD in first
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "login_url", "home"),
+    [
+        ("physician", "/physician/login/", "/physician/"),
+        ("hospital", "/institution/login/", "/institution/"),
+        ("clerk", "/authority/login/", "/authority/"),
+    ],
+)
+def test_every_demo_login_opens_its_portal(client, username, login_url, home):
+    _seed()
+    response = client.post(login_url, {"username": username, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == home
+    assert client.get(home).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_physician_has_a_matched_qualification():
+    _seed()
+    physician = User.objects.get(username="physician")
+    assert qualification_match(name=physician.real_name, id_number=physician.id_number).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_account_opens_the_admin(client):
+    _seed()
+    assert client.login(username="admin", password=PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_queues_have_an_application_to_show(client):
+    _seed()
+    client.post("/institution/login/", {"username": "hospital", "password": PASSWORD})
+    assert "阿依古丽·买买提" in client.get("/institution/").content.decode()
+    client.post("/authority/login/", {"username": "clerk", "password": PASSWORD})
+    assert "刘洋" in client.get("/authority/").content.decode()
