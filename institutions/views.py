@@ -90,6 +90,7 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             documents=application.documents.all(),
             timeline=application.status_changes.select_related("actor"),
             current_step=selectors.current_step(application),
+            clock=selectors.decision_clock(application),
             can_approve="institution_approve" in transitions,
             can_return="institution_return" in transitions,
             approve_form=approve_form or ApproveForm(),

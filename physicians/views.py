@@ -507,6 +507,7 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
         return super().get_context_data(
             application=application,
             current_step=selectors.current_step(application),
+            clock=selectors.decision_clock(application),
             timeline=timeline,
             roles=dict(Role.choices),
             work_periods=list(application.work_periods.all()),
