@@ -7,7 +7,7 @@ in ``docregistry.registrations``.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
+from docregistry.http import client_ip, document_response, pdf_response
 from docregistry.registrations import institutions as institution_services
 from docregistry.registrations import reports, reviewform, selectors, services
 from docregistry.registrations.models import Application
@@ -46,10 +47,6 @@ MSG_WINDOW_CREATED = _("Registration window added.")
 MSG_WINDOW_DELETED = _("Registration window removed.")
 
 PAGE_SIZE = 20
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -102,8 +99,6 @@ class IndexView(AuthorityView, TemplateView):
         page = Paginator(qs.order_by("institution_decided_at", "submitted_at", "pk"), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
-        query = data.copy()
-        query.pop("page", None)
         today = timezone.localdate()
         context.update(
             form=form,
@@ -111,7 +106,6 @@ class IndexView(AuthorityView, TemplateView):
             page=page,
             applications=page.object_list,
             rows=[(a, selectors.decision_clock(a, today=today)) for a in page.object_list],
-            querystring=query.urlencode(),
         )
         return context
 
@@ -235,21 +229,12 @@ class ReviewFormPdfView(AuthorityView, View):
 
     def get(self, request, pk):
         application = selectors.application_get(user=request.user, pk=pk)
-        response = HttpResponse(reviewform.render_review_form(application), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{reviewform.pdf_filename([application])}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return pdf_response(reviewform.render_review_form(application), reviewform.pdf_filename([application]))
 
 
 class DocumentView(AuthorityView, View):
     def get(self, request, pk):
-        document = selectors.document_get(user=request.user, pk=pk)
-        return FileResponse(
-            document.file.open("rb"),
-            content_type=document.content_type,
-            as_attachment=document.content_type not in ("application/pdf", "image/jpeg", "image/png"),
-            filename=document.original_name,
-        )
+        return document_response(selectors.document_get(user=request.user, pk=pk))
 
 
 # ---- Institutions ----------------------------------------------------------------

@@ -6,7 +6,7 @@ Views only read through ``selectors`` and write through ``services``.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
+from docregistry.http import client_ip, document_response, pdf_response
 from docregistry.registrations import reviewform, selectors, services
 from docregistry.registrations.forms import ApplicationSearchForm
 from docregistry.registrations.models import Application
@@ -30,10 +31,6 @@ MSG_TOO_MANY = _("Print at most %(limit)s forms at a time.")
 
 # What an institution can ever see: everything but drafts.
 VISIBLE_STATES = [value for value, _label in Application.State.choices if value != Application.State.DRAFT]
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class InstitutionView(PortalMixin):
@@ -54,13 +51,10 @@ class IndexView(InstitutionView, TemplateView):
         else:
             qs = selectors.applications_filter(qs, {})
         page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         context.update(
             form=form,
             page=page,
             rows=[(a, selectors.mask_id_number(a.physician.id_number)) for a in page.object_list],
-            querystring=query.urlencode(),
             waiting=selectors.applications_visible_to(self.request.user)
             .filter(state=Application.State.SUBMITTED)
             .count(),
@@ -165,13 +159,6 @@ class PrintPreviewView(ApplicationMixin, TemplateView):
         return context
 
 
-def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 class ReviewFormPdfView(ApplicationMixin, View):
     """The coded review form as a PDF (print two copies)."""
 
@@ -213,10 +200,4 @@ class DocumentView(InstitutionView, View):
     """An uploaded document of an application addressed to this institution."""
 
     def get(self, request, pk):
-        document = selectors.document_get(user=request.user, pk=pk)
-        return FileResponse(
-            document.file.open("rb"),
-            content_type=document.content_type,
-            as_attachment=document.content_type not in ("application/pdf", "image/jpeg", "image/png"),
-            filename=document.original_name,
-        )
+        return document_response(selectors.document_get(user=request.user, pk=pk))

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 from docregistry.accounts import services as accounts
 from docregistry.accounts.models import Role, SmsCode
 from docregistry.accounts.portals import PortalMixin
+from docregistry.http import client_ip, document_response
 from docregistry.registrations import selectors, services
 from docregistry.registrations.models import OPEN_STATES, Application
 from qualifications.services import qualification_match
@@ -36,10 +37,6 @@ from .forms import (
 
 SESSION_NEW_MOBILE = "physicians:new_mobile"
 SESSION_RESET = "physicians:reset"
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def mask_mobile(mobile: str) -> str:
@@ -634,16 +631,4 @@ class DocumentDownloadView(PhysicianMixin, View):
 
     def get(self, request, pk):
         document = selectors.document_get(user=request.user, pk=pk)
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(
-            handle,
-            content_type=document.content_type,
-            as_attachment="download" in request.GET,
-            filename=document.original_name,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(document, download="download" in request.GET)

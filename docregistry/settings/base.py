@@ -176,6 +176,9 @@ CELERY_BEAT_SCHEDULE = {
 # institutions print from the cache. Worth it only with a real worker (REDIS_URL).
 REVIEW_FORM_PRERENDER = os.environ.get("REVIEW_FORM_PRERENDER", "1" if REDIS_URL else "0") == "1"
 
+# Behind a reverse proxy that appends the client address to X-Forwarded-For.
+USE_X_FORWARDED_FOR = os.environ.get("USE_X_FORWARDED_FOR", "0") == "1"
+
 # SMS: a pluggable backend, like Django's e-mail backends.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "docregistry.accounts.sms.console.SmsBackend")
 SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))

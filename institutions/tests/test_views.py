@@ -118,6 +118,10 @@ def test_list_is_oldest_waiting_first_and_paginated(client_staff, world):
     assert list_numbers(first) == numbers[:20]
     second = client_staff.get(reverse("institutions:index"), {"page": 2})
     assert list_numbers(second) == numbers[20:]
+    # the page links keep the search
+    filtered = client_staff.get(reverse("institutions:index"), {"state": "submitted"}).content.decode()
+    assert "?state=submitted&amp;page=2" in filtered
+    assert "第 1 页，共 2 页" in filtered
 
 
 @pytest.fixture
