@@ -1,6 +1,10 @@
-"""Fixtures shared by every test package: the demo world and a user per role."""
+"""Fixtures shared by every test package: the demo world, a user per role, a real browser."""
+
+import os
+from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from docregistry.accounts.sms import locmem
 from tests import factories
@@ -47,3 +51,25 @@ def staff(world):
 @pytest.fixture
 def clerk(world):
     return world.clerk
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skipped where none is installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        # ORM calls made while Playwright's loop runs get their own connection: close it here, inside.
+        connections.close_all()
+        chromium.close()

@@ -7,14 +7,11 @@ Screenshots of each portal's main page are saved to ``test-artifacts/``.
 """
 
 import datetime
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from docregistry.accounts.sms import locmem
@@ -23,33 +20,13 @@ from docregistry.registrations.models import Application, Category, Level, Regio
 from qualifications.models import Qualification
 from tests.factories import PASSWORD, AuthorityFactory, ClerkFactory, InstitutionFactory, StaffFactory
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="no Chromium installed"),
-]
+pytestmark = pytest.mark.browser
 
 NAME = "林晓雨"
 ID_NUMBER = make_id_number("110105", datetime.date(1995, 4, 12), 28)
 MOBILE = "13911112222"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        # ORM calls made while Playwright's loop runs get their own connection: close it here, inside.
-        connections.close_all()
-        chromium.close()
 
 
 @pytest.fixture
