@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import threading
 
 import pytest
 from django.contrib.auth import authenticate
@@ -24,6 +23,7 @@ from docregistry.registrations.models import (
     Registration,
     RegistrationWindow,
 )
+from tests.concurrency import race
 from tests.factories import (
     PASSWORD,
     AuthorityFactory,
@@ -224,26 +224,10 @@ def test_concurrent_approvals_never_issue_the_same_certificate_code():
         physician = PhysicianFactory()
         applications.append(through_institution(application_for(physician, institution), staff))
 
-    barrier = threading.Barrier(len(applications))
-    outcomes = {}
+    def approving(index, application):
+        return lambda: approve(Application.objects.get(pk=application.pk), clerks[index % 2]).practice_certificate_code
 
-    def run(index, application):
-        try:
-            barrier.wait()
-            fresh = Application.objects.get(pk=application.pk)
-            outcomes[index] = approve(fresh, clerks[index % 2]).practice_certificate_code
-        except Exception as exc:  # noqa: BLE001 - the test reports it
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(applications)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
-    codes = list(outcomes.values())
+    codes = race([approving(i, a) for i, a in enumerate(applications)])
     assert all(isinstance(code, str) for code in codes), codes
     assert len(set(codes)) == len(applications)
     assert sorted(int(code[-6:]) for code in codes) == list(range(1, len(applications) + 1))

@@ -1,19 +1,14 @@
 """Two staff members pressing approve and return at the same moment, through HTTP: one wins."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from docregistry.registrations.models import Application, StatusChange
+from tests.concurrency import needs_postgres, race
 from tests.factories import StaffFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
-]
+pytestmark = needs_postgres
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,22 +24,11 @@ def test_approve_and_return_at_once_one_wins_the_other_is_told(world):
         client = Client()
         client.force_login(user)
         clients.append(client)
-    barrier = threading.Barrier(len(requests))
-    pages = [None] * len(requests)
-
-    def run(index):
-        user, name, data = requests[index]
-        try:
-            barrier.wait()
-            pages[index] = clients[index].post(reverse(name, args=[app.pk]), data, follow=True).content.decode()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    posts = [
+        lambda client=client, name=name, data=data: client.post(reverse(name, args=[app.pk]), data, follow=True)
+        for client, (_user, name, data) in zip(clients, requests, strict=True)
+    ]
+    pages = [response.content.decode() for response in race(posts)]
 
     app.refresh_from_db()
     assert app.state in (Application.State.INSTITUTION_APPROVED, Application.State.RETURNED)

@@ -1,40 +1,13 @@
 """Two people acting on the same application at once: exactly one wins."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from docregistry.registrations import services
 from docregistry.registrations.models import Application, StatusChange
+from tests.concurrency import needs_postgres, race
 from tests.factories import StaffFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
-]
-
-
-def _race(targets):
-    """Run each callable in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(targets))
-    outcomes = [None] * len(targets)
-
-    def run(index, target):
-        try:
-            barrier.wait()
-            outcomes[index] = target()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
+pytestmark = needs_postgres
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,7 +20,7 @@ def test_two_staff_approving_at_once_one_wins_and_one_is_told(world):
             application=Application.objects.get(pk=application.pk), actor=user
         )
 
-    outcomes = _race([approve(world.staff), approve(colleague)])
+    outcomes = race([approve(world.staff), approve(colleague)])
 
     wins = [o for o in outcomes if isinstance(o, Application)]
     losses = [o for o in outcomes if isinstance(o, services.AlreadyHandled)]
@@ -71,7 +44,7 @@ def test_approve_and_return_at_once_leave_one_decision(world):
             application=Application.objects.get(pk=application.pk), actor=world.staff, comment="缺少材料"
         )
 
-    outcomes = _race([approve, send_back])
+    outcomes = race([approve, send_back])
 
     assert sum(isinstance(o, Application) for o in outcomes) == 1
     assert sum(isinstance(o, services.AlreadyHandled) for o in outcomes) == 1
