@@ -170,30 +170,33 @@ def purge_expired_sms_codes(older_than_days: int = 1) -> int:
 
 
 @shared_task(ignore_result=True)
-def prerender_review_form(application_id: int) -> str:
-    """Warm the PDF cache after an application changed, so printing it later is instant."""
+def prerender_review_forms(application_ids: list[int]) -> int:
+    """Render and cache the review form PDFs of these applications (one, or a batch to be printed).
+
+    Idempotent: a form already cached at its current version is not rendered again.
+    """
     from . import reviewform
     from .models import Application
 
-    application = (
+    applications = list(
         Application.objects.select_related("institution", "physician")
         .exclude(state=Application.State.DRAFT)
-        .filter(pk=application_id)
-        .first()
+        .filter(pk__in=application_ids)
     )
-    if application is None:
-        return "skipped"
-    reviewform.render_review_form(application)
-    logger.info("review form of application %s rendered (version %s)", application_id, application.version)
-    return "rendered"
+    if len(applications) == 1:
+        reviewform.render_review_form(applications[0])
+    elif applications:
+        reviewform.render_review_forms(applications)
+    logger.info("review forms of %s application(s) rendered or already cached", len(applications))
+    return len(applications)
 
 
 def prerender_after_commit(application_id: int) -> None:
-    """Queue ``prerender_review_form`` once the transaction commits; a broker failure only costs the warm cache."""
+    """Queue ``prerender_review_forms`` once the transaction commits; a broker failure only costs the warm cache."""
 
     def queue():
         try:
-            prerender_review_form.delay(application_id)
+            prerender_review_forms.delay([application_id])
         except OperationalError:
             logger.warning("review form of application %s not pre-rendered: broker unreachable", application_id)
 

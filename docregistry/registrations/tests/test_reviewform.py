@@ -221,3 +221,24 @@ def test_a_change_renders_the_form_in_the_background_when_prerendering_is_on(
     with django_capture_on_commit_callbacks(execute=True):
         app = services.application_approve_by_institution(application=app, actor=world.staff, comment="同意接收")
     assert "同意接收" in pdf_text(cache.get(reviewform.cache_key(app)))
+
+
+@pytest.mark.django_db
+def test_the_batch_task_caches_every_form_and_skips_drafts(world):
+    from django.core.cache import cache
+
+    from docregistry.registrations import services
+    from docregistry.registrations.tasks import prerender_review_forms
+    from tests.factories import PhysicianFactory, application_for
+
+    apps = [world.submitted()]
+    for name in ["赵一", "钱二"]:
+        physician = PhysicianFactory(real_name=name)
+        apps.append(
+            services.application_submit(application=application_for(physician, world.institution), actor=physician)
+        )
+    draft = world.draft()
+    assert prerender_review_forms.delay([a.pk for a in apps] + [draft.pk]).get() == 3
+    for app in apps:
+        app.refresh_from_db()
+        assert pdf_pages(cache.get(reviewform.cache_key(app))) == 4
