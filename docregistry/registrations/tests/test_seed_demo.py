@@ -34,6 +34,14 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     for username in ["physician", "hospital", "clerk", "admin"]:
         assert username in first and username in second
     assert PASSWORD in first
+    assert "http://127.0.0.1:8000/physician/login/" in first
+
+
+@pytest.mark.django_db
+def test_the_printed_logins_follow_the_port_the_site_is_served_on():
+    out = io.StringIO()
+    call_command("seed_demo", "--base-url", "http://127.0.0.1:8200/", stdout=out)
+    assert "http://127.0.0.1:8200/institution/login/" in out.getvalue()
 
 
 @pytest.mark.django_db

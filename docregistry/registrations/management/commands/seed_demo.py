@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
+from docregistry.accounts.models import User
 from docregistry.accounts.portals import portal_home
 from docregistry.registrations.demo import ROSTER, make_id_number, seed_demo
 
@@ -8,17 +9,19 @@ from docregistry.registrations.demo import ROSTER, make_id_number, seed_demo
 class Command(BaseCommand):
     help = "Create or refresh the demo data and print the demo logins (safe to run again)."
 
-    def handle(self, *args, **options):
-        from docregistry.accounts.models import User
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the site is served")
 
+    def handle(self, *args, base_url, **options):
+        base_url = base_url.rstrip("/")
         logins = seed_demo()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password changes are kept):"))
         for role, username, password in logins:
             url = portal_home(User(role=role, is_superuser=role == "admin"))
             if role != "admin":
                 url = url.rstrip("/") + "/login/"
-            self.stdout.write(f"  {role:<12} {username:<10} {password:<12} http://127.0.0.1:8000{url}")
-        self.stdout.write(f"  home: http://127.0.0.1:8000{reverse('home')}")
+            self.stdout.write(f"  {role:<12} {username:<10} {password:<12} {base_url}{url}")
+        self.stdout.write(f"  home: {base_url}{reverse('home')}")
         self.stdout.write("People on the demo roster without an account yet (sign up as one of them):")
         for name, born, sequence, *_ in ROSTER[1:3]:
             self.stdout.write(f"  {name}  {make_id_number('110105', born, sequence)}")
