@@ -8,6 +8,7 @@ import unicodedata
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, User
@@ -25,6 +26,13 @@ from .models import (
 State = Application.State
 
 
+def jurisdiction_prefix(user: User) -> str | None:
+    """The region-code prefix bounding what a clerk sees and does; None for everyone else."""
+    if user.role == Role.AUTHORITY and user.authority_id:
+        return user.authority.region.prefix
+    return None
+
+
 def applications_visible_to(user: User) -> QuerySet[Application]:
     """Every application ``user`` may open, by role; nothing for anyone else."""
     qs = Application.objects.select_related("institution", "institution__region", "physician")
@@ -32,11 +40,11 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
         return qs.filter(physician=user)
     if user.role == Role.INSTITUTION and user.institution_id:
         return qs.filter(institution_id=user.institution_id).exclude(state=State.DRAFT)
-    if user.role == Role.AUTHORITY and user.authority_id:
+    if (prefix := jurisdiction_prefix(user)) is not None:
         # Only what an institution has forwarded at least once: an application the
         # institution returned or the physician withdrew before that stays private.
         return qs.filter(
-            institution__region__code__startswith=user.authority.region.prefix,
+            institution__region__code__startswith=prefix,
             institution_decided_at__isnull=False,
         ).exclude(state__in=(State.DRAFT, State.SUBMITTED))
     return qs.none()
@@ -60,10 +68,8 @@ def normalize_application_number(raw: str) -> str:
 
 def institutions_visible_to(user: User) -> QuerySet[Institution]:
     """The institutions of a clerk's jurisdiction (active or not); nothing for anyone else."""
-    if user.role == Role.AUTHORITY and user.authority_id:
-        return Institution.objects.select_related("region").filter(
-            region__code__startswith=user.authority.region.prefix
-        )
+    if (prefix := jurisdiction_prefix(user)) is not None:
+        return Institution.objects.select_related("region").filter(region__code__startswith=prefix)
     return Institution.objects.none()
 
 
@@ -73,10 +79,8 @@ def institution_get(*, user: User, pk: int) -> Institution:
 
 def applications_reportable_to(user: User) -> QuerySet[Application]:
     """What a clerk's reports count: every non-draft application of the jurisdiction's institutions."""
-    if user.role == Role.AUTHORITY and user.authority_id:
-        return Application.objects.filter(institution__region__code__startswith=user.authority.region.prefix).exclude(
-            state=State.DRAFT
-        )
+    if (prefix := jurisdiction_prefix(user)) is not None:
+        return Application.objects.filter(institution__region__code__startswith=prefix).exclude(state=State.DRAFT)
     return Application.objects.none()
 
 
@@ -178,18 +182,12 @@ DECISION_WORKING_DAYS = 20  # Physicians Law art. 13
 
 def decision_clock(application: Application, *, today: datetime.date | None = None) -> dict | None:
     """The authority's 20-working-day clock, counted from the day the institution forwarded the application."""
-    from django.utils import timezone
-
     if application.institution_decided_at is None or application.state != State.INSTITUTION_APPROVED:
         return None
     start = timezone.localdate(application.institution_decided_at)
     today = today or timezone.localdate()
     elapsed = working_days_between(start, today)
-    deadline, counted = start, 0
-    while counted < DECISION_WORKING_DAYS:
-        deadline += datetime.timedelta(days=1)
-        if deadline.weekday() < 5:
-            counted += 1
+    deadline = add_working_days(start, DECISION_WORKING_DAYS)
     return {
         "start": start,
         "elapsed": elapsed,
@@ -199,6 +197,16 @@ def decision_clock(application: Application, *, today: datetime.date | None = No
         "overdue": elapsed > DECISION_WORKING_DAYS,
         "percent": min(100, round(100 * elapsed / DECISION_WORKING_DAYS)),
     }
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The day ``days`` Monday–Friday days after ``start`` (public holidays not counted)."""
+    day = start
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:

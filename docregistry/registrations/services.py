@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import Role, User
 
-from . import codes
+from . import codes, selectors
 from .models import (
     OPEN_STATES,
     TEACHING_TITLE_MAP,
@@ -141,10 +141,11 @@ def may_act(user: User, application: Application, role: str) -> bool:
     if role == Role.INSTITUTION:
         return user.institution_id is not None and application.institution_id == user.institution_id
     if role == Role.AUTHORITY:
+        prefix = selectors.jurisdiction_prefix(user)
         return (
-            user.authority_id is not None
+            prefix is not None
             and application.institution_id is not None
-            and application.institution.region_id.startswith(user.authority.region.prefix)
+            and application.institution.region_id.startswith(prefix)
         )
     return False
 
