@@ -2,17 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from docregistry.registrations.forms import ApplicationSearchForm  # noqa: F401 - the shared search
-from docregistry.registrations.models import Application, Institution, Region
+from docregistry.registrations.models import Institution, Region
 from docregistry.registrations.services import CHECKLIST, REFUSAL_GROUNDS
-
-# The states a clerk can ever see (selectors.applications_visible_to).
-AUTHORITY_STATES = (
-    Application.State.INSTITUTION_APPROVED,
-    Application.State.AUTHORITY_APPROVED,
-    Application.State.RETURNED,
-    Application.State.REFUSED,
-    Application.State.WITHDRAWN,
-)
 
 
 class OpenByNumberForm(forms.Form):

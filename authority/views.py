@@ -17,12 +17,14 @@ from django.views.generic import TemplateView
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
 from docregistry.http import client_ip, document_response, pdf_response
-from docregistry.registrations import institutions as institution_services
 from docregistry.registrations import reports, reviewform, selectors, services
 from docregistry.registrations.models import Application
+from docregistry.registrations.presentation import decision_clock, mask_id_number, mask_mobile
+from docregistry.registrations.workflow import jurisdiction_prefix, visible_states
+from docregistry.views import DecisionView as BaseDecisionView
+from docregistry.views import add_errors
 
 from .forms import (
-    AUTHORITY_STATES,
     ApplicationSearchForm,
     ApproveForm,
     InstitutionForm,
@@ -47,19 +49,6 @@ MSG_WINDOW_CREATED = _("Registration window added.")
 MSG_WINDOW_DELETED = _("Registration window removed.")
 
 PAGE_SIZE = 20
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def masked_mobile(mobile: str) -> str:
-    return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else mobile
 
 
 class AuthorityView(PortalMixin):
@@ -93,7 +82,7 @@ class IndexView(AuthorityView, TemplateView):
         data = self.request.GET.copy()
         if "state" not in data:
             data["state"] = Application.State.INSTITUTION_APPROVED
-        form = ApplicationSearchForm(data, states=AUTHORITY_STATES)
+        form = ApplicationSearchForm(data, states=visible_states(self.request.user))
         qs = selectors.applications_visible_to(self.request.user)
         qs = selectors.applications_filter(qs, form.cleaned_data) if form.is_valid() else qs.none()
         page = Paginator(qs.order_by("institution_decided_at", "submitted_at", "pk"), PAGE_SIZE).get_page(
@@ -105,7 +94,7 @@ class IndexView(AuthorityView, TemplateView):
             open_form=OpenByNumberForm(),
             page=page,
             applications=page.object_list,
-            rows=[(a, selectors.decision_clock(a, today=today)) for a in page.object_list],
+            rows=[(a, decision_clock(a, today=today)) for a in page.object_list],
         )
         return context
 
@@ -133,54 +122,22 @@ class ApplicationDetailView(AuthorityView, TemplateView):
     section = "queue"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        application = selectors.application_get(user=user, pk=self.kwargs["pk"])
-        transitions = {t.name for t in services.available_transitions(application=application, user=user)}
-        context.update(
-            application=application,
-            masked_id=selectors.mask_id_number(application.physician.id_number),
-            step=selectors.current_step(application),
-            clock=selectors.decision_clock(application),
-            timeline=application.status_changes.select_related("actor"),
-            documents=application.documents.all(),
-            work_periods=application.work_periods.all(),
-            sites=application.registration.sites.select_related("institution") if application.registration_id else [],
-            can_approve="authority_approve" in transitions,
-            can_return="authority_return" in transitions,
-            can_refuse="authority_refuse" in transitions,
-            approve_form=kwargs.get("approve_form") or ApproveForm(initial={"checklist": application.checklist}),
-            return_form=kwargs.get("return_form") or ReturnForm(),
-            refuse_form=kwargs.get("refuse_form") or RefuseForm(),
+        dossier = selectors.application_dossier(user=self.request.user, pk=self.kwargs["pk"])
+        application = dossier.application
+        kwargs.setdefault("approve_form", ApproveForm(initial={"checklist": application.checklist}))
+        kwargs.setdefault("return_form", ReturnForm())
+        kwargs.setdefault("refuse_form", RefuseForm())
+        return super().get_context_data(
+            **dossier.as_context(),
+            masked_id=mask_id_number(application.physician.id_number),
             checklist_labels=[services.CHECKLIST[k] for k in application.checklist if k in services.CHECKLIST],
+            **kwargs,
         )
-        return context
 
 
-class DecisionView(AuthorityView, View):
-    """POST-only base: run one service on the application, then back to its page."""
-
-    form_class = None
-    form_name = ""
-
-    def post(self, request, pk):
-        application = selectors.application_get(user=request.user, pk=pk)
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                message = self.decide(application, form.cleaned_data)
-            except ValidationError as error:
-                add_errors(form, error)
-            except services.TransitionError as error:
-                messages.error(request, error.message)
-                return redirect("authority:application", pk=pk)
-            else:
-                messages.success(request, message)
-                return redirect("authority:application", pk=pk)
-        view = ApplicationDetailView()
-        view.setup(request, pk=pk)
-        context = view.get_context_data(**{self.form_name: form})
-        return view.render_to_response(context, status=400)
+class DecisionView(AuthorityView, BaseDecisionView):
+    detail_view = ApplicationDetailView
+    detail_url = "authority:application"
 
 
 class ApproveView(DecisionView):
@@ -260,7 +217,7 @@ class InstitutionCreateView(AuthorityView, TemplateView):
     section = "institutions"
 
     def get_form(self, data=None):
-        return InstitutionForm(data, prefix_code=self.request.user.authority.region.prefix)
+        return InstitutionForm(data, prefix_code=jurisdiction_prefix(self.request.user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -271,15 +228,13 @@ class InstitutionCreateView(AuthorityView, TemplateView):
         form = self.get_form(request.POST)
         if form.is_valid():
             try:
-                institution, staff = institution_services.institution_create_with_account(
-                    actor=request.user, **form.cleaned_data
-                )
+                institution, staff = services.institution_create_with_account(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 add_errors(form, error)
             else:
                 messages.success(
                     request,
-                    MSG_INSTITUTION_CREATED % {"username": staff.username, "mobile": masked_mobile(institution.mobile)},
+                    MSG_INSTITUTION_CREATED % {"username": staff.username, "mobile": mask_mobile(institution.mobile)},
                 )
                 return redirect("authority:institution", pk=institution.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -295,7 +250,7 @@ class InstitutionDetailView(AuthorityView, TemplateView):
         context.update(
             institution=institution,
             staff=institution.staff.order_by("pk"),
-            mobile=masked_mobile(institution.mobile),
+            mobile=mask_mobile(institution.mobile),
         )
         return context
 
@@ -312,19 +267,19 @@ class InstitutionActionView(AuthorityView, View):
 
 class InstitutionPasswordResetView(InstitutionActionView):
     def act(self, institution):
-        staff = institution_services.institution_staff_password_reset(actor=self.request.user, institution=institution)
-        return MSG_PASSWORD_RESET % {"username": staff.username, "mobile": masked_mobile(institution.mobile)}
+        staff = services.institution_staff_password_reset(actor=self.request.user, institution=institution)
+        return MSG_PASSWORD_RESET % {"username": staff.username, "mobile": mask_mobile(institution.mobile)}
 
 
 class InstitutionDeactivateView(InstitutionActionView):
     def act(self, institution):
-        institution_services.institution_deactivate(actor=self.request.user, institution=institution)
+        services.institution_deactivate(actor=self.request.user, institution=institution)
         return MSG_DEACTIVATED
 
 
 class InstitutionReactivateView(InstitutionActionView):
     def act(self, institution):
-        institution_services.institution_reactivate(actor=self.request.user, institution=institution)
+        services.institution_reactivate(actor=self.request.user, institution=institution)
         return MSG_REACTIVATED
 
 

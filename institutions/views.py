@@ -4,7 +4,6 @@ Views only read through ``selectors`` and write through ``services``.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
@@ -19,6 +18,9 @@ from docregistry.http import client_ip, document_response, pdf_response
 from docregistry.registrations import reviewform, selectors, services
 from docregistry.registrations.forms import ApplicationSearchForm
 from docregistry.registrations.models import Application
+from docregistry.registrations.presentation import mask_id_number
+from docregistry.registrations.workflow import visible_states
+from docregistry.views import DecisionView as BaseDecisionView
 
 from .forms import ApproveForm, ReturnForm
 
@@ -28,9 +30,6 @@ MSG_APPROVED = _("Approved: the application has been sent to the health authorit
 MSG_RETURNED = _("Returned: the physician has been told the reason.")
 MSG_NOTHING_SELECTED = _("Select at least one application to print.")
 MSG_TOO_MANY = _("Print at most %(limit)s forms at a time.")
-
-# What an institution can ever see: everything but drafts.
-VISIBLE_STATES = [value for value, _label in Application.State.choices if value != Application.State.DRAFT]
 
 
 class InstitutionView(PortalMixin):
@@ -44,7 +43,7 @@ class IndexView(InstitutionView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = ApplicationSearchForm(self.request.GET or None, states=VISIBLE_STATES)
+        form = ApplicationSearchForm(self.request.GET or None, states=visible_states(self.request.user))
         qs = selectors.applications_visible_to(self.request.user)
         if form.is_bound:
             qs = selectors.applications_filter(qs, form.cleaned_data) if form.is_valid() else qs.none()
@@ -54,7 +53,7 @@ class IndexView(InstitutionView, TemplateView):
         context.update(
             form=form,
             page=page,
-            rows=[(a, selectors.mask_id_number(a.physician.id_number)) for a in page.object_list],
+            rows=[(a, mask_id_number(a.physician.id_number)) for a in page.object_list],
             waiting=selectors.applications_visible_to(self.request.user)
             .filter(state=Application.State.SUBMITTED)
             .count(),
@@ -74,77 +73,41 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
     template_name = "institutions/application_detail.html"
 
     def get_context_data(self, approve_form=None, return_form=None, **kwargs):
-        context = super().get_context_data(**kwargs)
-        application = self.get_application()
-        transitions = {t.name for t in services.available_transitions(application=application, user=self.request.user)}
-        context.update(
-            application=application,
-            id_number=application.physician.id_number,
-            work_periods=application.work_periods.all(),
-            documents=application.documents.all(),
-            timeline=application.status_changes.select_related("actor"),
-            current_step=selectors.current_step(application),
-            clock=selectors.decision_clock(application),
-            can_approve="institution_approve" in transitions,
-            can_return="institution_return" in transitions,
+        dossier = selectors.application_dossier(user=self.request.user, pk=self.kwargs["pk"])
+        return super().get_context_data(
+            **dossier.as_context(),
+            id_number=dossier.application.physician.id_number,
             approve_form=approve_form or ApproveForm(),
             return_form=return_form or ReturnForm(),
+            **kwargs,
         )
-        return context
 
 
-class DecisionView(ApplicationMixin, TemplateView):
-    """POST only: approve or return, then back to the review window."""
-
-    template_name = ApplicationDetailView.template_name
-    form_class = None
-    form_name = ""
-    success_message = ""
-    http_method_names = ["post"]
-
-    def decide(self, application, comment):
-        raise NotImplementedError
-
-    def post(self, request, *args, **kwargs):
-        application = self.get_application()
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                self.decide(application, form.cleaned_data["comment"])
-            except services.TransitionError as exc:
-                messages.error(request, exc.message)
-                return redirect("institutions:application", pk=application.pk)
-            except ValidationError as exc:
-                for error in exc.messages:
-                    form.add_error("comment", error)
-            else:
-                messages.success(request, self.success_message)
-                return redirect("institutions:application", pk=application.pk)
-        view = ApplicationDetailView(request=request, kwargs=self.kwargs, args=self.args)
-        context = view.get_context_data(**{self.form_name: form})
-        return self.render_to_response(context, status=400)
+class DecisionView(InstitutionView, BaseDecisionView):
+    detail_view = ApplicationDetailView
+    detail_url = "institutions:application"
 
 
 class ApproveView(DecisionView):
     form_class = ApproveForm
     form_name = "approve_form"
-    success_message = MSG_APPROVED
 
-    def decide(self, application, comment):
+    def decide(self, application, data):
         services.application_approve_by_institution(
-            application=application, actor=self.request.user, comment=comment, ip=client_ip(self.request)
+            application=application, actor=self.request.user, comment=data["comment"], ip=client_ip(self.request)
         )
+        return MSG_APPROVED
 
 
 class ReturnView(DecisionView):
     form_class = ReturnForm
     form_name = "return_form"
-    success_message = MSG_RETURNED
 
-    def decide(self, application, comment):
+    def decide(self, application, data):
         services.application_return_by_institution(
-            application=application, actor=self.request.user, comment=comment, ip=client_ip(self.request)
+            application=application, actor=self.request.user, comment=data["comment"], ip=client_ip(self.request)
         )
+        return MSG_RETURNED
 
 
 class PrintPreviewView(ApplicationMixin, TemplateView):

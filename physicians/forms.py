@@ -1,5 +1,7 @@
 """Forms of the physician portal: what the physician types; the rules live in the services."""
 
+import functools
+
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
@@ -9,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from docregistry.accounts.models import Role
 from docregistry.registrations.models import Application, Document, Institution, Title
 from docregistry.registrations.notifications import notification_queue
-from docregistry.registrations.services import DOCUMENT_MAX_BYTES, EDITABLE_FIELDS
+from docregistry.registrations.services import DOCUMENT_MAX_BYTES
+from docregistry.registrations.types import APPLICATION_TYPES, ApplicationType
 from docregistry.validators import (
     normalize_id_number,
     normalize_mobile,
@@ -125,14 +128,6 @@ class PhysicianPasswordResetForm(PasswordResetForm):
         notification_queue(channel="email", recipient=to_email, subject=subject, body=body)
 
 
-APPLICATION_TYPES = [
-    (Application.Type.FIRST, _("First registration")),
-    (Application.Type.CHANGE, _("Change registration")),
-    (Application.Type.MULTI_SITE, _("Multi-site practice")),
-    (Application.Type.UPGRADE, _("Assistant to physician upgrade")),
-    (Application.Type.CANCEL, _("Cancellation")),
-    (Application.Type.REREGISTER, _("Re-registration")),
-]
 DOCUMENT_KINDS = [
     (Document.Kind.TRAINING_PROOF, _("Training and assessment proof")),
     (Document.Kind.PHOTO, _("Photo")),
@@ -142,7 +137,11 @@ DOCUMENT_KINDS = [
 
 
 class NewApplicationForm(forms.Form):
-    type = forms.ChoiceField(label=_("Kind of application"), choices=APPLICATION_TYPES, widget=forms.RadioSelect)
+    type = forms.ChoiceField(
+        label=_("Kind of application"),
+        choices=[(kind.type, kind.label) for kind in APPLICATION_TYPES.values()],
+        widget=forms.RadioSelect,
+    )
     qualification = forms.ModelChoiceField(
         label=_("Qualification"), queryset=None, widget=forms.RadioSelect, empty_label=None
     )
@@ -170,67 +169,78 @@ TEACHING_TITLE_CHOICES = [
 ]
 
 
-class ApplicationForm(forms.ModelForm):
-    """The fields of one application type, exactly those ``EDITABLE_FIELDS`` names."""
+def _title_field():
+    return forms.ChoiceField(label=_("Professional title"), choices=TITLE_CHOICES, required=False)
 
-    institution = forms.ModelChoiceField(
+
+def _teaching_title_field():
+    return forms.ChoiceField(
+        label=_("Teaching title"),
+        choices=TEACHING_TITLE_CHOICES,
+        required=False,
+        help_text=_("A teaching title sets the professional title it counts as."),
+    )
+
+
+def _scope_field():
+    return forms.ChoiceField(label=_("Practice scope"), required=False)  # choices: the category's scopes
+
+
+def _institution_field():
+    return forms.ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.filter(is_active=True),
         required=False,
-        widget=forms.HiddenInput(attrs={"data-institution-id": ""}),
+        widget=forms.HiddenInput(),
     )
 
-    class Meta:
-        model = Application
-        fields = [
-            "institution",
-            "education",
-            "title",
-            "teaching_title",
-            "health_status",
-            "scope",
-            "practice_suspended",
-            "site_starts_on",
-            "site_ends_on",
-            "cancellation_reason",
-        ]
-        widgets = {"site_starts_on": DATE, "site_ends_on": DATE}
-        labels = {
-            "education": _("Highest education"),
-            "health_status": _("Health status"),
-            "practice_suspended": _("Practice suspended for two years or more"),
-            "site_starts_on": _("Practice at this institution from"),
-            "site_ends_on": _("Practice at this institution until"),
-            "cancellation_reason": _("Reason for cancellation"),
-        }
-        help_texts = {
-            "health_status": _("As on your registration health-check form, for example 良好."),
-            "practice_suspended": _("Tick if you have not practised for two years or more."),
-        }
+
+# The fields whose form field is not the model's own.
+FIELD_OVERRIDES = {
+    "institution": _institution_field,
+    "title": _title_field,
+    "teaching_title": _teaching_title_field,
+    "scope": _scope_field,
+}
+
+
+class ApplicationFormBase(forms.ModelForm):
+    """What an application form of any type shares; ``application_form_class`` makes one per type."""
 
     def __init__(self, *args, scopes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = EDITABLE_FIELDS[self.instance.type]
-        for name in list(self.fields):
-            if name not in allowed:
-                del self.fields[name]
-        if "title" in self.fields:
-            self.fields["title"] = forms.ChoiceField(
-                label=_("Professional title"), choices=TITLE_CHOICES, required=False
-            )
-            self.fields["teaching_title"] = forms.ChoiceField(
-                label=_("Teaching title"),
-                choices=TEACHING_TITLE_CHOICES,
-                required=False,
-                help_text=_("A teaching title sets the professional title it counts as."),
-            )
-            self.fields["education"].help_text = _("The highest education relevant to your category.")
         if "scope" in self.fields:
-            self.fields["scope"] = forms.ChoiceField(
-                label=_("Practice scope"), choices=[("", "---------")] + [(s, s) for s in scopes], required=False
-            )
-        if "institution" in self.fields:
-            self.fields["institution"].widget = forms.HiddenInput()
+            self.fields["scope"].choices = [("", "---------"), *((scope, scope) for scope in scopes)]
+
+
+@functools.cache
+def application_form_class(kind: ApplicationType) -> type[ApplicationFormBase]:
+    """The form of one application type: exactly the fields ``kind.editable`` names, in that order."""
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": Application,
+            "fields": list(kind.editable),
+            "widgets": {"site_starts_on": DATE, "site_ends_on": DATE},
+            "labels": {
+                "education": _("Highest education"),
+                "health_status": _("Health status"),
+                "practice_suspended": _("Practice suspended for two years or more"),
+                "site_starts_on": _("Practice at this institution from"),
+                "site_ends_on": _("Practice at this institution until"),
+                "cancellation_reason": _("Reason for cancellation"),
+            },
+            "help_texts": {
+                "education": _("The highest education relevant to your category."),
+                "health_status": _("As on your registration health-check form, for example 良好."),
+                "practice_suspended": _("Tick if you have not practised for two years or more."),
+            },
+        },
+    )
+    fields = {name: factory() for name, factory in FIELD_OVERRIDES.items() if name in kind.editable}
+    name = "".join(part.title() for part in kind.type.split("_")) + "ApplicationForm"
+    return type(name, (ApplicationFormBase,), {"Meta": meta, **fields})
 
 
 class WorkPeriodForm(forms.Form):

@@ -17,10 +17,12 @@ from docregistry.accounts.portals import PortalMixin
 from docregistry.http import client_ip, document_response
 from docregistry.registrations import selectors, services
 from docregistry.registrations.models import OPEN_STATES, Application
-from qualifications.services import qualification_match
+from docregistry.registrations.presentation import current_step, mask_mobile
+from docregistry.registrations.workflow import EDITABLE_STATES
+from docregistry.views import add_errors
+from qualifications.selectors import qualification_match
 
 from .forms import (
-    ApplicationForm,
     CodeForm,
     DocumentForm,
     EmailForm,
@@ -33,23 +35,11 @@ from .forms import (
     ResetRequestForm,
     SignupForm,
     WorkPeriodFormSet,
+    application_form_class,
 )
 
 SESSION_NEW_MOBILE = "physicians:new_mobile"
 SESSION_RESET = "physicians:reset"
-
-
-def mask_mobile(mobile: str) -> str:
-    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) == 11 else mobile
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Show a service's errors next to the fields they concern; the rest above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def error_codes(exc: ValidationError) -> set[str]:
@@ -95,7 +85,7 @@ class IndexView(PhysicianMixin, TemplateView):
         return super().get_context_data(
             registrations=list(selectors.registrations_in_force(user)),
             open_application=open_application,
-            current_step=selectors.current_step(open_application) if open_application else "",
+            current_step=current_step(open_application) if open_application else "",
             qualifications=list(qualification_match(name=user.real_name, id_number=user.id_number)),
             **kwargs,
         )
@@ -344,7 +334,7 @@ class ApplicationListView(PhysicianMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         applications = list(selectors.applications_visible_to(self.request.user).order_by("-created_at"))
-        rows = [(application, selectors.current_step(application)) for application in applications]
+        rows = [(application, current_step(application)) for application in applications]
         return super().get_context_data(rows=rows, **kwargs)
 
 
@@ -365,7 +355,7 @@ class ApplicationCreateView(PhysicianMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            open_application=services.open_application_for(self.request.user),
+            open_application=selectors.open_application_for(self.request.user),
             has_qualification=self.qualifications.exists(),
             **kwargs,
         )
@@ -394,19 +384,41 @@ class ApplicationMixin(PhysicianMixin):
         return selectors.application_get(user=self.request.user, pk=self.kwargs["pk"])
 
 
+def periods_from(formset) -> list[dict] | None:
+    """The work periods the physician kept (ticked rows left out); None for a type without a work history."""
+    if formset is None:
+        return None
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+def pop_period_errors(exc: ValidationError) -> list[str]:
+    """Take the work-history messages out of a service's errors (they show above the periods)."""
+    if not hasattr(exc, "error_dict") or "work_periods" not in exc.error_dict:
+        return []
+    return [m for e in exc.error_dict.pop("work_periods") for m in e.messages]
+
+
 class ApplicationEditView(ApplicationMixin, TemplateView):
     template_name = "physicians/application_edit.html"
 
     def get(self, request, *args, **kwargs):
         application = self.get_application()
-        if application.state not in services.EDITABLE_STATES:
+        if application.state not in EDITABLE_STATES:
             return redirect("physicians:application_detail", pk=application.pk)
         return self.render_to_response(self.context(application))
 
+    def forms(self, application, data=None):
+        """The type's own form and, for a type with a work history, the periods."""
+        form_class = application_form_class(application.kind)
+        form = form_class(data, instance=application, scopes=selectors.practice_scopes_for(application.category))
+        formset = None
+        if application.kind.work_history:
+            formset = WorkPeriodFormSet(data, initial=work_period_rows(application), prefix="periods")
+        return form, formset
+
     def context(self, application, form=None, formset=None, period_errors=()):
-        form = form or ApplicationForm(instance=application, scopes=selectors.practice_scopes_for(application.category))
-        if formset is None and application.type in services.WORK_HISTORY_TYPES:
-            formset = WorkPeriodFormSet(initial=work_period_rows(application), prefix="periods")
+        if form is None:
+            form, formset = self.forms(application)
         return_reason = ""
         if application.state == Application.State.RETURNED:
             last_return = application.status_changes.filter(to_state=Application.State.RETURNED).last()
@@ -420,55 +432,47 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             document_form=DocumentForm(),
             documents=list(application.documents.all()),
             two_year_rule=services.two_year_rule_applies(application=application),
-            scope_locked=application.type == Application.Type.UPGRADE,
             window_notice=window_notice(application),
             institution_search_form=InstitutionSearchForm(),
         )
 
     def post(self, request, *args, **kwargs):
         application = self.get_application()
-        form = ApplicationForm(
-            request.POST, instance=application, scopes=selectors.practice_scopes_for(application.category)
-        )
-        formset = None
-        if application.type in services.WORK_HISTORY_TYPES:
-            formset = WorkPeriodFormSet(request.POST, initial=work_period_rows(application), prefix="periods")
-        period_errors = []
-        if form.is_valid() and (formset is None or formset.is_valid()):
-            periods = None
-            if formset is not None:
-                periods = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-            try:
-                application = services.application_update(
-                    application=application, actor=request.user, data=form.cleaned_data, work_periods=periods
-                )
-            except services.TransitionError as exc:
-                messages.error(request, exc.message)
-                return redirect("physicians:application_detail", pk=application.pk)
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict") and "work_periods" in exc.error_dict:
-                    period_errors = [m for e in exc.error_dict.pop("work_periods") for m in e.messages]
-                if not hasattr(exc, "error_dict") or exc.error_dict:
-                    add_errors(form, exc)
-            else:
-                if "pick_institution" in request.POST:
-                    return redirect("physicians:institution_pick", pk=application.pk)
-                if "submit" in request.POST:
-                    try:
-                        services.application_submit(application=application, actor=request.user, ip=client_ip(request))
-                    except services.TransitionError as exc:
-                        messages.error(request, exc.message)
-                        return redirect("physicians:application_detail", pk=application.pk)
-                    except ValidationError as exc:
-                        add_errors(form, exc)
-                        return self.render_to_response(self.context(application, form=form, formset=formset))
-                    messages.success(request, _("Your application has been submitted."))
-                    return redirect("physicians:application_detail", pk=application.pk)
-                messages.success(request, _("Saved. You can come back and continue later."))
-                return redirect("physicians:application_edit", pk=application.pk)
-        return self.render_to_response(
-            self.context(application, form=form, formset=formset, period_errors=period_errors)
-        )
+        form, formset = self.forms(application, request.POST)
+        if not form.is_valid() or (formset is not None and not formset.is_valid()):
+            return self.render_to_response(self.context(application, form=form, formset=formset))
+        try:
+            application = services.application_update(
+                application=application, actor=request.user, data=form.cleaned_data, work_periods=periods_from(formset)
+            )
+        except services.TransitionError as exc:
+            messages.error(request, exc.message)
+            return redirect("physicians:application_detail", pk=application.pk)
+        except ValidationError as exc:
+            period_errors = pop_period_errors(exc)
+            if not hasattr(exc, "error_dict") or exc.error_dict:
+                add_errors(form, exc)
+            return self.render_to_response(
+                self.context(application, form=form, formset=formset, period_errors=period_errors)
+            )
+        if "pick_institution" in request.POST:
+            return redirect("physicians:institution_pick", pk=application.pk)
+        if "submit" in request.POST:
+            return self.submit(application, form, formset)
+        messages.success(request, _("Saved. You can come back and continue later."))
+        return redirect("physicians:application_edit", pk=application.pk)
+
+    def submit(self, application, form, formset):
+        try:
+            services.application_submit(application=application, actor=self.request.user, ip=client_ip(self.request))
+        except services.TransitionError as exc:
+            messages.error(self.request, exc.message)
+            return redirect("physicians:application_detail", pk=application.pk)
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return self.render_to_response(self.context(application, form=form, formset=formset))
+        messages.success(self.request, _("Your application has been submitted."))
+        return redirect("physicians:application_detail", pk=application.pk)
 
 
 def window_notice(application: Application) -> str:
@@ -498,21 +502,13 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
     template_name = "physicians/application_detail.html"
 
     def get_context_data(self, **kwargs):
-        application = self.get_application()
-        timeline = list(application.status_changes.order_by("created_at", "pk"))
-        names = {t.name for t in services.available_transitions(application=application, user=self.request.user)}
+        dossier = selectors.application_dossier(user=self.request.user, pk=self.kwargs["pk"])
+        actions = dossier.actions
         return super().get_context_data(
-            application=application,
-            current_step=selectors.current_step(application),
-            clock=selectors.decision_clock(application),
-            timeline=timeline,
+            **dossier.as_context(),
             roles=dict(Role.choices),
-            work_periods=list(application.work_periods.all()),
-            documents=list(application.documents.all()),
-            can_edit=application.state in services.EDITABLE_STATES,
-            can_submit="submit" in names,
-            window_notice=window_notice(application) if "submit" in names else "",
-            can_withdraw="withdraw" in names,
+            can_edit=dossier.application.state in EDITABLE_STATES,
+            window_notice=window_notice(dossier.application) if "submit" in actions else "",
             **kwargs,
         )
 

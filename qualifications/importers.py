@@ -25,8 +25,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.choices import Category, Level
 from docregistry.registrations.codes import CATEGORY_BY_DIGITS, LEVEL_BY_DIGIT
-from docregistry.registrations.models import Category, Level
 from docregistry.validators import (
     CERTIFICATE_CODE_PATTERN,
     ID_CHECK_CHARS,

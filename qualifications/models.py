@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from docregistry.registrations.models import Category, Level
+from docregistry.registrations.choices import Category, Level
 
 
 class ImportBatch(models.Model):

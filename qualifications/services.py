@@ -1,4 +1,4 @@
-"""The qualification roster: importing roster files and matching physicians to it."""
+"""The qualification roster: importing roster files (matching is ``selectors.qualification_match``)."""
 
 import logging
 import time
@@ -9,14 +9,14 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError
 
-from docregistry.validators import normalize_id_number, normalize_real_name
+from docregistry.celery import enqueue
 
 from .importers import ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
-from .models import ImportBatch, Qualification
+from .models import ImportBatch
 from .staging import Loader
 
 logger = logging.getLogger(__name__)
@@ -34,17 +34,6 @@ class ImportAlreadyRun(Exception):
     """The batch is no longer pending: it has been (or is being) imported."""
 
 
-def qualification_match(*, name: str, id_number: str) -> QuerySet[Qualification]:
-    """The roster records of this person: exact name, ID normalised for width, case and spaces.
-
-    The name is only cleaned as the sign-up form cleans it (spaces removed, every kind
-    of middle dot written ·); never fuzzy: a one-character difference is a different person.
-    """
-    return Qualification.objects.filter(
-        name=normalize_real_name(name or ""), id_number=normalize_id_number(id_number)
-    ).order_by("-obtained_on", "certificate_code")
-
-
 @transaction.atomic
 def import_batch_create(*, uploaded_file: UploadedFile, uploaded_by=None, dry_run: bool = False) -> ImportBatch:
     """Store an uploaded roster file (under MEDIA_ROOT, never served) and queue its import after commit."""
@@ -60,12 +49,8 @@ def import_batch_create(*, uploaded_file: UploadedFile, uploaded_by=None, dry_ru
 
 def _queue_import(batch_id: int) -> None:
     """Hand the import to Celery; if the broker is down the batch stays pending (run the command instead)."""
-    from kombu.exceptions import OperationalError
-
-    from .tasks import import_roster_file
-
     try:
-        import_roster_file.delay(batch_id)
+        enqueue("qualifications.tasks.import_roster_file", batch_id)
     except OperationalError:
         logger.exception("could not queue roster import %s", batch_id)
 

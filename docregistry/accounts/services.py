@@ -33,7 +33,7 @@ from docregistry.validators import (
     validate_mobile,
     validate_real_name,
 )
-from qualifications.services import qualification_match
+from qualifications.selectors import qualification_match
 
 from .models import Role, SmsCode, User
 

@@ -4,7 +4,7 @@ The published layouts are certain; the digit values for level and category come
 from secondary sources, so they live here, in one table an operator can correct.
 """
 
-from .models import Category, Level
+from .choices import Category, Level
 
 LEVEL_DIGITS = {Level.PHYSICIAN: "1", Level.ASSISTANT: "2"}
 # 41 中医; 42 中西医结合 and 43–48 民族医 are read as 中医 too.

@@ -9,7 +9,7 @@ from docregistry.accounts.models import Role, User
 from docregistry.validators import id_check_char
 from qualifications.models import Qualification
 
-from . import codes
+from . import codes, services
 from .models import Application, Authority, Category, Institution, Level, Region, RegistrationWindow, WorkPeriod
 
 PASSWORD = "Demo-2026"
@@ -101,8 +101,6 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
 def _demo_applications(*, hospital: Institution, staff: User) -> None:
     """Applications in the queues, so each portal has something to show."""
-    from . import services
-
     for username, index, scope, steps in DEMO_APPLICANTS:
         name, born, sequence, _level, _category, _obtained = ROSTER[index]
         id_number = make_id_number("110105", born, sequence)

@@ -8,33 +8,13 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from docregistry.validators import validate_mobile, validate_postcode
 
-
-class Level(models.TextChoices):
-    PHYSICIAN = "physician", _("Licensed physician")
-    ASSISTANT = "assistant", _("Licensed assistant physician")
-
-
-class Category(models.TextChoices):
-    CLINICAL = "clinical", _("Clinical")
-    TCM = "tcm", _("Traditional Chinese medicine")
-    DENTAL = "dental", _("Dental")
-    PUBLIC_HEALTH = "public_health", _("Public health")
-
-
-class Title(models.TextChoices):
-    NONE = "", _("None")
-    PHYSICIAN = "医师", _("Physician")
-    ATTENDING = "主治医师", _("Attending physician")
-    ASSOCIATE_CHIEF = "副主任医师", _("Associate chief physician")
-    CHIEF = "主任医师", _("Chief physician")
-
-
-# Teaching titles and the clinical titles they count as (SPEC section 3).
-TEACHING_TITLE_MAP = {"讲师": Title.ATTENDING, "副教授": Title.ASSOCIATE_CHIEF, "教授": Title.CHIEF}
+from .choices import TEACHING_TITLE_MAP, AppType, Category, Level, Title  # noqa: F401 - re-exported
+from .types import APPLICATION_TYPES, ApplicationType
 
 
 class Region(models.Model):
@@ -127,13 +107,7 @@ class Application(models.Model):
     when the application is created.
     """
 
-    class Type(models.TextChoices):
-        FIRST = "first", _("First registration")
-        CHANGE = "change", _("Change registration")
-        MULTI_SITE = "multi_site", _("Multi-site practice")
-        UPGRADE = "upgrade", _("Assistant to physician upgrade")
-        CANCEL = "cancel", _("Cancellation")
-        REREGISTER = "reregister", _("Re-registration")
+    Type = AppType
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -215,13 +189,16 @@ class Application(models.Model):
         return self.number or f"{self.get_type_display()} ({self.get_state_display()})"
 
     @property
+    def kind(self) -> ApplicationType:
+        """What this type of application is (``types.APPLICATION_TYPES``)."""
+        return APPLICATION_TYPES[self.type]
+
+    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
     @property
     def fill_date(self) -> datetime.date:
-        from django.utils import timezone
-
         return timezone.localdate(self.submitted_at or self.created_at)
 
 

@@ -12,6 +12,10 @@ import time
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
+
+from docregistry.celery import app as celery_app
+from docregistry.celery import enqueue
 
 from .models import Application, Notification
 
@@ -53,6 +57,7 @@ def notification_queue(
     return notification
 
 
+SEND_TASK = "docregistry.registrations.tasks.send_notification"
 # After the broker failed, don't make every following request wait for it again.
 BROKER_RETRY_AFTER_SECONDS = 10
 _broker_down_since: float | None = None
@@ -65,11 +70,7 @@ def dispatch(notification_id: int) -> bool:
     committed and must succeed. Returns whether the notification was queued.
     """
     global _broker_down_since
-    from kombu.exceptions import OperationalError
-
-    from .tasks import send_notification
-
-    eager = send_notification.app.conf.task_always_eager
+    eager = celery_app.conf.task_always_eager
     recently_down = (
         _broker_down_since is not None and time.monotonic() - _broker_down_since < BROKER_RETRY_AFTER_SECONDS
     )
@@ -77,7 +78,7 @@ def dispatch(notification_id: int) -> bool:
         logger.warning("notification %s left pending: the broker was unreachable a moment ago", notification_id)
         return False
     try:
-        send_notification.delay(notification_id)
+        enqueue(SEND_TASK, notification_id)
     except OperationalError as exc:  # the broker is down: dispatch_pending queues it later
         _broker_down_since = time.monotonic()
         logger.warning("notification %s left pending: broker unreachable: %s", notification_id, exc)

@@ -14,9 +14,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, SmsCode, User
+from qualifications.models import Qualification
 
-from .models import Application, Authority, Institution, Notification, Registration
+from .models import Application, Institution, Notification, Registration
 from .notifications import notification_queue
+from .workflow import jurisdiction_prefix
 
 INSTITUTION_WAIT_DAYS = 3
 AUTHORITY_WAIT_DAYS = 5
@@ -76,20 +78,22 @@ def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.
     )
     if not regions:
         return 0
-    counts = {}
-    for authority in Authority.objects.select_related("region"):
-        prefix = authority.region.prefix
-        count = sum(n for code, n in regions.items() if code and code.startswith(prefix))
-        if count:
-            counts[authority.pk] = count
-    clerks = User.objects.filter(role=Role.AUTHORITY, is_active=True, authority_id__in=counts).exclude(mobile="")
+    clerks = (
+        User.objects.filter(role=Role.AUTHORITY, is_active=True, authority__isnull=False)
+        .exclude(mobile="")
+        .select_related("authority__region")
+    )
     queued = 0
     for clerk in clerks:
+        prefix = jurisdiction_prefix(clerk)
+        count = sum(n for code, n in regions.items() if code and code.startswith(prefix))
+        if not count:
+            continue
         with translation.override("zh-hans"):
             body = _(
                 "%(count)s application(s) approved by institutions in your jurisdiction have been waiting for more "
                 "than %(days)s days. Please review them in the authority portal."
-            ) % {"count": counts[clerk.authority_id], "days": days}
+            ) % {"count": count, "days": days}
         queued += _sms(recipient=clerk.mobile, body=body, key=f"remind:authority:{clerk.pk}:{today}")
     return queued
 
@@ -102,8 +106,6 @@ def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: 
     Physicians with a registration in force or an application already submitted
     are not warned.
     """
-    from qualifications.models import Qualification
-
     today = today or timezone.localdate()
     qualifications = Qualification.objects.filter(
         obtained_on__gt=add_years(today, -2),

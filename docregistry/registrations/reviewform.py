@@ -31,7 +31,8 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import Application, Category, Level
+from .choices import Category, Level
+from .models import Application
 
 FONT_FILE = "fonts/NotoSansSC-Subset.ttf"
 FONT_FAMILY = "DocRegistry Sans SC"
@@ -53,15 +54,6 @@ CATEGORY_ZH = {
     Category.DENTAL: "口腔",
     Category.PUBLIC_HEALTH: "公共卫生",
 }
-TYPE_ZH = {
-    Application.Type.FIRST: "首次注册",
-    Application.Type.CHANGE: "变更注册",
-    Application.Type.MULTI_SITE: "多机构备案",
-    Application.Type.UPGRADE: "执业助理医师升执业医师",
-    Application.Type.CANCEL: "注销注册",
-    Application.Type.REREGISTER: "重新注册",
-}
-
 _render_lock = threading.Lock()
 
 
@@ -119,7 +111,7 @@ def form_context(application: Application) -> dict:
         "number": number,
         "qr": qr_data_uri(number or f"draft-{application.pk}"),
         "pages": PAGES,
-        "type": TYPE_ZH.get(application.type, application.type),
+        "type": application.kind.title_zh,
         "name": application.name,
         "sex": sex,
         "birth_date": born,

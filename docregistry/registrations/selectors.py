@@ -5,32 +5,30 @@ A missing object and another user's object answer the same: ``Http404``.
 
 import datetime
 import unicodedata
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, User
 
+from . import presentation
 from .models import (
+    OPEN_STATES,
     Application,
     Authority,
     Document,
     Institution,
     PracticeScope,
+    PracticeSite,
     Registration,
     RegistrationWindow,
+    StatusChange,
+    WorkPeriod,
 )
+from .workflow import Transition, available_transitions, jurisdiction_prefix
 
 State = Application.State
-
-
-def jurisdiction_prefix(user: User) -> str | None:
-    """The region-code prefix bounding what a clerk sees and does; None for everyone else."""
-    if user.role == Role.AUTHORITY and user.authority_id:
-        return user.authority.region.prefix
-    return None
 
 
 def applications_visible_to(user: User) -> QuerySet[Application]:
@@ -52,6 +50,51 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
 
 def application_get(*, user: User, pk: int) -> Application:
     return get_object_or_404(applications_visible_to(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """Everything a detail page shows of one application, read once."""
+
+    application: Application
+    timeline: list[StatusChange]
+    documents: list[Document]
+    work_periods: list[WorkPeriod]
+    sites: list[PracticeSite]
+    step: str
+    clock: dict | None
+    # The moves the user may make now, by name (``workflow.TRANSITIONS``): the page's buttons.
+    actions: dict[str, Transition]
+
+    def as_context(self) -> dict:
+        """The template context of a detail page."""
+        return {
+            "dossier": self,
+            "application": self.application,
+            "timeline": self.timeline,
+            "documents": self.documents,
+            "work_periods": self.work_periods,
+            "sites": self.sites,
+            "current_step": self.step,
+            "clock": self.clock,
+            "actions": self.actions,
+        }
+
+
+def application_dossier(*, user: User, pk: int) -> Dossier:
+    """The application ``user`` asked for (404 when not theirs to see), with what its detail page shows."""
+    application = get_object_or_404(applications_visible_to(user).select_related("registration"), pk=pk)
+    registration = application.registration
+    return Dossier(
+        application=application,
+        timeline=list(application.status_changes.select_related("actor").order_by("created_at", "pk")),
+        documents=list(application.documents.all()),
+        work_periods=list(application.work_periods.all()),
+        sites=list(registration.sites.select_related("institution")) if registration is not None else [],
+        step=presentation.current_step(application),
+        clock=presentation.decision_clock(application),
+        actions={t.name: t for t in available_transitions(application=application, user=user)},
+    )
 
 
 def application_get_by_number(*, user: User, number: str) -> Application:
@@ -151,76 +194,22 @@ def applications_filter(qs: QuerySet[Application], filters: dict) -> QuerySet[Ap
     return qs.order_by("submitted_at", "pk")
 
 
-def mask_id_number(id_number: str) -> str:
-    """First 6 and last 4 characters shown: 110105********002X."""
-    if len(id_number) < 10:
-        return id_number
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
-
-
-def current_step(application: Application) -> str:
-    """What the application waits for, in words."""
-    if application.state == State.DRAFT:
-        return _("Draft: not yet submitted.")
-    if application.state == State.SUBMITTED:
-        return _("Waiting for %(institution)s to confirm.") % {"institution": application.institution}
-    if application.state == State.INSTITUTION_APPROVED:
-        return _("Confirmed by %(institution)s; waiting for the health authority's decision.") % {
-            "institution": application.institution
-        }
-    if application.state == State.RETURNED:
-        return _("Returned to you: correct it and submit again.")
-    if application.state == State.AUTHORITY_APPROVED:
-        return _("Approved: the registration is in force.")
-    if application.state == State.REFUSED:
-        return _("Refused by the health authority.")
-    return _("Withdrawn.")
-
-
-DECISION_WORKING_DAYS = 20  # Physicians Law art. 13
-
-
-def decision_clock(application: Application, *, today: datetime.date | None = None) -> dict | None:
-    """The authority's 20-working-day clock, counted from the day the institution forwarded the application."""
-    if application.institution_decided_at is None or application.state != State.INSTITUTION_APPROVED:
-        return None
-    start = timezone.localdate(application.institution_decided_at)
-    today = today or timezone.localdate()
-    elapsed = working_days_between(start, today)
-    deadline = add_working_days(start, DECISION_WORKING_DAYS)
-    return {
-        "start": start,
-        "elapsed": elapsed,
-        "remaining": max(DECISION_WORKING_DAYS - elapsed, 0),
-        "limit": DECISION_WORKING_DAYS,
-        "deadline": deadline,
-        "overdue": elapsed > DECISION_WORKING_DAYS,
-        "percent": min(100, round(100 * elapsed / DECISION_WORKING_DAYS)),
-    }
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """The day ``days`` Monday–Friday days after ``start`` (public holidays not counted)."""
-    day = start
-    while days > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Monday–Friday days after ``start`` up to and including ``end`` (public holidays not counted)."""
-    days = 0
-    day = start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
-
-
 # ---- The physician's own records ------------------------------------------------
+
+
+def open_application_for(physician: User) -> Application | None:
+    """The physician's one open application (draft, waiting or returned), if any."""
+    return physician.applications.filter(state__in=OPEN_STATES).order_by("-created_at").first()
+
+
+def registration_in_force(physician: User) -> Registration | None:
+    """The registration an application of the physician concerns: the latest one in force."""
+    return (
+        Registration.objects.filter(physician=physician, state=Registration.State.ACTIVE)
+        .select_related("institution")
+        .order_by("-effective_on", "-pk")
+        .first()
+    )
 
 
 def registrations_in_force(user: User) -> QuerySet[Registration]:
@@ -242,3 +231,14 @@ def practice_scopes_for(category: str) -> list[str]:
 def institution_choosable_get(*, pk: int) -> Institution:
     """An institution a physician may address (active ones only)."""
     return get_object_or_404(Institution.objects.filter(is_active=True), pk=pk)
+
+
+# Moved to ``presentation``; re-exported until the branches in flight have moved their imports.
+from .presentation import (  # noqa: E402, F401
+    DECISION_WORKING_DAYS,
+    add_working_days,
+    current_step,
+    decision_clock,
+    mask_id_number,
+    working_days_between,
+)

@@ -19,8 +19,8 @@ from kombu.exceptions import OperationalError
 
 from docregistry.accounts.sms import SmsError, send_sms
 
-from . import reminders
-from .models import Notification
+from . import reminders, reviewform
+from .models import Application, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -175,9 +175,6 @@ def prerender_review_forms(application_ids: list[int]) -> int:
 
     Idempotent: a form already cached at its current version is not rendered again.
     """
-    from . import reviewform
-    from .models import Application
-
     applications = list(
         Application.objects.select_related("institution", "physician")
         .exclude(state=Application.State.DRAFT)
@@ -189,15 +186,3 @@ def prerender_review_forms(application_ids: list[int]) -> int:
         reviewform.render_review_forms(applications)
     logger.info("review forms of %s application(s) rendered or already cached", len(applications))
     return len(applications)
-
-
-def prerender_after_commit(application_id: int) -> None:
-    """Queue ``prerender_review_forms`` once the transaction commits; a broker failure only costs the warm cache."""
-
-    def queue():
-        try:
-            prerender_review_forms.delay([application_id])
-        except OperationalError:
-            logger.warning("review form of application %s not pre-rendered: broker unreachable", application_id)
-
-    transaction.on_commit(queue)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from qualifications.services import qualification_match
+from qualifications.selectors import qualification_match
 from tests.factories import QualificationFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from docregistry.accounts.models import User
 from docregistry.registrations.demo import PASSWORD
 from docregistry.registrations.models import Authority, Institution
 from qualifications.models import Qualification
-from qualifications.services import qualification_match
+from qualifications.selectors import qualification_match
 
 
 def _seed() -> str:

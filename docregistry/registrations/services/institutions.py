@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import Role, User
 
-from .models import Institution, Notification, Region
-from .notifications import notification_queue
-from .services import NotAllowed
+from ..models import Institution, Notification, Region
+from ..notifications import notification_queue
+from ..workflow import in_jurisdiction
+from .transitions import NotAllowed
 
 MSG_DOCUMENTS_UNCHECKED = _(
     "Check the license copy, the authorisation letter and the entrusted person's ID before creating the account."
@@ -57,7 +58,7 @@ def institution_username(registration_number: str) -> str:
 def _require_jurisdiction(*, actor: User, region: Region) -> None:
     if actor.role != Role.AUTHORITY or actor.authority_id is None:
         raise NotAllowed(MSG_NOT_CLERK)
-    if not region.code.startswith(actor.authority.region.prefix):
+    if not in_jurisdiction(actor, region.code):
         raise ValidationError({"region": MSG_REGION_OUTSIDE})
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from docregistry.accounts.models import Role, User
-from docregistry.registrations import institutions as institution_services
+from docregistry.registrations.services import institutions as institution_services
 from docregistry.registrations import reports, selectors, services
 from docregistry.registrations.models import (
     Application,
