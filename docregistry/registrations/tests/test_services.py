@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from docregistry.accounts.models import Role, User
-from docregistry.registrations.services import institutions as institution_services
 from docregistry.registrations import reports, selectors, services
 from docregistry.registrations.models import (
     Application,
@@ -23,6 +22,7 @@ from docregistry.registrations.models import (
     Registration,
     RegistrationWindow,
 )
+from docregistry.registrations.services import institutions as institution_services
 from tests.concurrency import race
 from tests.factories import (
     PASSWORD,
