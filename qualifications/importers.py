@@ -14,6 +14,7 @@ import csv
 import datetime
 import re
 import threading
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -129,6 +130,7 @@ MSG_MISSING_COLUMN = _("The column %(column)s is missing.")
 MSG_DUPLICATE_COLUMN = _("This column appears twice (as %(first)s and %(second)s).")
 MSG_NO_HEADER = _("The file is empty: the first row must name the columns.")
 MSG_UNREADABLE = _("The file is neither a CSV file nor an Excel (XLSX) workbook: %(reason)s")
+MSG_XLSX_LIMIT = _("The workbook was not read: %(reason)s. Save it as CSV or split it into smaller files.")
 
 
 class RosterFileError(Exception):
@@ -267,42 +269,120 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list]:
         yield from csv.reader(f, delimiter=delimiter)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple]:
-    from openpyxl import load_workbook
+class XlsxLimits:
+    """What a roster workbook may hold before anything parses it (a small file can unpack to gigabytes).
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
-    finally:
-        workbook.close()
+    ``check`` streams every part of the ZIP once through zlib (no XML parsing), counting the real
+    bytes (the CRC check makes a lying size header fail), the shared strings and the cells; python-calamine
+    then parses the workbook once, in memory bounded by these numbers. ``deadline`` bounds the time.
+    """
+
+    part_bytes = 512 * 1024 * 1024  # any one part, unpacked
+    shared_strings_bytes = 128 * 1024 * 1024
+    ratio = 100  # unpacked / packed, for parts above 1 MB; real sheets are 5-20
+    cells = 10_000_000  # about Excel's 1,048,576 rows of ten columns
+    seconds = 600.0
+
+    def check(self, path: Path) -> None:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                self._check_declared(info)
+                counted = ()
+                if info.filename.startswith("xl/worksheets/"):
+                    counted = (b"<c ", b"<c>", b"<c/>")
+                elif info.filename == "xl/sharedStrings.xml":
+                    counted = (b"<si>", b"<si ", b"<si/>")
+                found = self._stream(archive, info, counted)
+                if info.filename == "xl/sharedStrings.xml" and found > self.cells:
+                    self._refuse(_("more than %(limit)s shared strings") % {"limit": f"{self.cells:,}"})
+                if counted and info.filename.startswith("xl/worksheets/") and found > self.cells:
+                    self._refuse(_("more than %(limit)s cells") % {"limit": f"{self.cells:,}"})
+
+    def _check_declared(self, info: zipfile.ZipInfo) -> None:
+        limit = self.shared_strings_bytes if info.filename == "xl/sharedStrings.xml" else self.part_bytes
+        if info.file_size > limit:
+            self._refuse(
+                _("%(part)s unpacks to more than %(limit)s MB") % {"part": info.filename, "limit": limit >> 20}
+            )
+        if info.file_size > 1 << 20 and info.file_size > self.ratio * max(info.compress_size, 1):
+            self._refuse(
+                _("%(part)s is compressed %(ratio)s times")
+                % {"part": info.filename, "ratio": f"{info.file_size // max(info.compress_size, 1):,}"}
+            )
+
+    @staticmethod
+    def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, patterns: tuple[bytes, ...]) -> int:
+        """Unpack one part in 1 MB pieces, counting ``patterns``; zipfile stops at the declared size and checks the CRC."""
+        found = 0
+        tail = b""
+        with archive.open(info) as part:
+            while chunk := part.read(1 << 20):
+                if patterns:
+                    window = tail + chunk
+                    found += sum(window.count(p) for p in patterns)
+                    tail = chunk[-3:]
+                    found -= sum(tail.count(p) for p in patterns)  # counted again with the next window
+        return found
+
+    @staticmethod
+    def _refuse(reason) -> None:
+        raise RosterFileError([RowError(1, "", str(MSG_XLSX_LIMIT % {"reason": reason}))])
+
+    def deadline(self) -> float:
+        return time.monotonic() + self.seconds
+
+
+XLSX_LIMITS = XlsxLimits()
+
+
+class _XlsxRows:
+    """The first sheet's rows as python-calamine reads them, with the number of rows the data holds."""
+
+    def __init__(self, path: Path, limits: XlsxLimits):
+        from python_calamine import CalamineWorkbook
+
+        limits.check(path)
+        self.deadline = limits.deadline()
+        self.seconds = limits.seconds
+        with CalamineWorkbook.from_path(str(path)) as workbook:
+            self.sheet = workbook.get_sheet_by_index(0)
+        self.height = self.sheet.height  # counted from the cells, not from the <dimension> claim
+
+    def __iter__(self) -> Iterator[list]:
+        for n, row in enumerate(self.sheet.iter_rows()):
+            if not n & 0xFFF and time.monotonic() > self.deadline:
+                reason = _("reading it took more than %(seconds)s s") % {"seconds": int(self.seconds)}
+                raise RosterFileError([RowError(n + 1, "", str(MSG_XLSX_LIMIT % {"reason": reason}))])
+            yield row
 
 
 def estimate_rows(path: Path) -> int:
-    """The number of data rows, as far as it is cheap to know (for the progress bar); 0 if unknown."""
-    from openpyxl import load_workbook
+    """The number of data rows of a CSV file, as far as it is cheap to know (for the progress bar); 0 if unknown.
 
+    A workbook's count comes from its data once it is read (``RosterReader.rows_total``).
+    """
     try:
         if detect_format(path) == "xlsx":
-            workbook = load_workbook(path, read_only=True)
-            try:
-                return max((workbook.worksheets[0].max_row or 1) - 1, 0)
-            finally:
-                workbook.close()
+            return 0
         return max(detect_encoding(path)[1] - 1, 0)
     except Exception:  # an unreadable file is reported by the reader, with a reason
         return 0
 
 
-def raw_rows(path: Path) -> Iterator[list | tuple]:
-    from openpyxl.utils.exceptions import InvalidFileException
+def raw_rows(path: Path, limits: XlsxLimits = XLSX_LIMITS, counted=None) -> Iterator[list | tuple]:
+    """Every row of the file as a list of cells; ``counted(n)`` is told a workbook's number of rows."""
+    from python_calamine import CalamineError
 
     try:
         if detect_format(path) == "xlsx":
-            yield from _xlsx_rows(path)
+            rows = _XlsxRows(path, limits)
+            if counted:
+                counted(rows.height)
+            yield from rows
         else:
             encoding, _lines = detect_encoding(path)
             yield from _csv_rows(path, encoding)
-    except (OSError, csv.Error, UnicodeDecodeError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
+    except (OSError, csv.Error, UnicodeDecodeError, KeyError, zipfile.BadZipFile, CalamineError) as exc:
         raise RosterFileError([RowError(1, "", str(MSG_UNREADABLE % {"reason": exc}))]) from exc
 
 
@@ -557,24 +637,32 @@ class RosterReader:
     ``(row number, cleaned values in FIELDS order or None, extra columns, errors)``.
 
     Raises ``RosterFileError`` if the file is unusable. After the header has been
-    read, ``titles`` maps each field to its column title as written in the file.
+    read, ``titles`` maps each field to its column title as written in the file, and
+    ``rows_total`` the number of data rows when the reader knows it (a workbook's, from its cells).
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, limits: XlsxLimits = XLSX_LIMITS):
         self.path = Path(path)
+        self.limits = limits
         self.titles = dict(FIELD_LABELS)
+        self.rows_total = 0
+        self._height = 0
+
+    def _counted(self, height: int) -> None:
+        self._height = height
 
     def __iter__(self) -> Iterator[tuple[int, tuple | None, dict, list]]:
         return self._rows()
 
     def _rows(self) -> Iterator[tuple[int, tuple | None, dict, list]]:
-        rows = raw_rows(self.path)
+        rows = raw_rows(self.path, self.limits, self._counted)
         header_number = 0
         for header_number, header in enumerate(rows, start=1):  # noqa: B007
             if any(_text(c) for c in header):
                 break
         else:
             raise RosterFileError([RowError(1, "", str(MSG_NO_HEADER))])
+        self.rows_total = max(self._height - header_number, 0)
         positions, extras, titles = map_header(list(header), header_number)
         self.titles = titles
         validator = RowValidator()

@@ -116,6 +116,7 @@ def roster_import(
                         loader.code_column = reader.titles["certificate_code"]
                         loader.put(chunk)
                         chunk = []
+                        batch.rows_total = max(batch.rows_total, reader.rows_total)
                         _report(batch, rows_done, progress)
                 loader.code_column = reader.titles["certificate_code"]
                 loader.put(chunk)

@@ -12,8 +12,9 @@ two cores both busy). Per chunk of validated rows:
    chunk has exactly when a code repeats, and only then are the repeats looked up), and find
    codes already stored for a different person;
 3. while the file has no error at all, upsert the chunk:
+   only the rows that are new or differ from the stored record (an anti-join) reach
    ``INSERT ... SELECT ... ON CONFLICT (certificate_code) DO UPDATE ... WHERE <something differs>``,
-   so identical records are not touched (re-importing a file changes nothing) and
+   so identical records are neither written nor locked (re-importing a file writes no row) and
    inserted/updated rows are counted.
 
 Any error anywhere and the caller rolls the transaction back. Memory stays bounded:
@@ -234,9 +235,14 @@ class Loader:
 
     def _upsert(self, cursor) -> None:
         updates = ", ".join(f"{f} = excluded.{f}" for f in (*COMPARED, "batch_id"))
+        # The anti-join keeps unchanged rows away from the upsert: ``ON CONFLICT ... DO UPDATE
+        # WHERE`` alone would still lock (and so write) every stored row it meets. The upsert
+        # stays for rows another import may have inserted or changed meanwhile.
+        same = " AND ".join(f"q.{f} = c.{f}" for f in ("certificate_code", *COMPARED))
         statement = (
             f"INSERT INTO {self.table} ({', '.join(FIELDS)}, batch_id) "
-            f"SELECT {', '.join(FIELDS)}, {self.p} FROM {CHUNK} WHERE true ORDER BY certificate_code "
+            f"SELECT {', '.join(f'c.{f}' for f in FIELDS)}, {self.p} FROM {CHUNK} c "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.table} q WHERE {same}) ORDER BY c.certificate_code "
             f"ON CONFLICT (certificate_code) DO UPDATE SET {updates} "
             f"WHERE {self._differs('excluded', self.table)}"
         )

@@ -5,6 +5,7 @@ import random
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from docregistry.registrations.demo import make_id_number
 from docregistry.registrations.models import Category, Level
@@ -227,6 +228,24 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path):
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, 20)
     assert list(Qualification.objects.order_by("pk").values()) == before
     assert set(Qualification.objects.values_list("batch_id", flat=True)) == {first.pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="xmax and ctid are PostgreSQL's")
+def test_importing_the_same_file_again_neither_writes_nor_locks_a_row(tmp_path):
+    path = write_csv(tmp_path, [person(n) for n in range(1, 51)])
+    run(path)
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ctid::text, xmax::text FROM {Qualification._meta.db_table} ORDER BY id")
+            return cursor.fetchall()
+
+    before = versions()
+    assert {xmax for _ctid, xmax in before} == {"0"}
+    again = run(path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 50)
+    # No new row version (ctid) and no row lock (xmax): ON CONFLICT ... DO UPDATE WHERE would set xmax.
+    assert versions() == before
 
 
 def test_a_corrected_file_updates_what_it_names(tmp_path):
