@@ -9,7 +9,7 @@ from docregistry.registrations.services import CHECKLIST, REFUSAL_GROUNDS
 class OpenByNumberForm(forms.Form):
     number = forms.CharField(
         label=_("Application number"),
-        max_length=40,
+        max_length=200,
         widget=forms.TextInput(
             attrs={"placeholder": _("Scan the code on the review form or type the number"), "autofocus": True}
         ),

@@ -12,5 +12,6 @@ urlpatterns = [
     path("authority/", include("authority.urls")),
     path("qualifications/", include("qualifications.urls")),
     path("admin/", admin.site.urls),
+    path("", include("publicregister.urls")),
     path("healthz", healthz, name="healthz"),
 ]

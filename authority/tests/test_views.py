@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from docregistry.accounts.models import Role, User
 from docregistry.registrations import services
 from docregistry.registrations.models import Application, Institution, Notification, RegistrationWindow
+from docregistry.verification.tokens import review_form_url
 from tests.factories import (
     AuthorityFactory,
     ClerkFactory,
@@ -155,6 +156,19 @@ def test_open_by_number_as_typed_or_scanned(clerk_client, world, typed):
     assert response.url == reverse("authority:application", args=[application.pk])
     response = clerk_client.get(reverse("authority:open_number", args=[digits]))
     assert response.url == reverse("authority:application", args=[application.pk])
+
+
+def test_open_by_the_verification_url_the_scanner_reads_from_the_qr_code(clerk_client, client, world):
+    application = world.institution_approved()
+    scanned = review_form_url(application)
+
+    response = clerk_client.get(reverse("authority:open"), {"number": scanned})
+
+    assert response.url == reverse("authority:application", args=[application.pk])
+    chengdu_clerk = ClerkFactory(authority=AuthorityFactory(region_id="510100"))
+    client.force_login(chengdu_clerk)
+    response = client.get(reverse("authority:open"), {"number": scanned}, follow=True)
+    assert response.redirect_chain == [(reverse("authority:index"), 302)]  # another city's: not found
 
 
 def test_open_by_unknown_number_says_so_in_chinese(clerk_client, world):

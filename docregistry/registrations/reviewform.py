@@ -31,6 +31,8 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from docregistry.verification.tokens import review_form_url
+
 from .choices import Category, Level
 from .models import Application
 
@@ -42,7 +44,7 @@ UA_STYLESHEET = "reviewform/ua.css"
 PAGES = ("封面", "基本情况", "工作经历、健康状况及执业范围", "审核意见及执业证书编码")
 MIN_PARALLEL = 4  # fewer forms to render than this are rendered in this process, one by one
 WORK_ROWS = 8  # rows of the work history table; a longer history keeps its most recent periods
-CACHE_PREFIX = "reviewform:v1"
+CACHE_PREFIX = "reviewform:v2"  # v2: the QR holds the verification URL
 CACHE_SECONDS = 7 * 24 * 3600
 
 # The form is always Chinese; these are the printed words for the stored values,
@@ -81,9 +83,9 @@ def _id_facts(id_number: str) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=512)
-def qr_data_uri(number: str) -> str:
-    """The application number as a QR code (SVG data URI), printed on every page."""
-    return segno.make_qr(number, error="m").png_data_uri(scale=8, border=2)
+def qr_data_uri(text: str) -> str:
+    """A QR code (PNG data URI) of ``text``: the form's verification URL, printed on every page."""
+    return segno.make_qr(text, error="m").png_data_uri(scale=8, border=2)
 
 
 def form_context(application: Application) -> dict:
@@ -109,7 +111,7 @@ def form_context(application: Application) -> dict:
     return {
         "pk": application.pk,
         "number": number,
-        "qr": qr_data_uri(number or f"draft-{application.pk}"),
+        "qr": qr_data_uri(review_form_url(application)),
         "pages": PAGES,
         "type": application.kind.title_zh,
         "name": application.name,

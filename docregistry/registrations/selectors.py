@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from docregistry.accounts.models import Role, User
+from docregistry.verification.tokens import REVIEW_FORM, scanned_document
 
 from . import presentation
 from .models import (
@@ -98,6 +99,10 @@ def application_dossier(*, user: User, pk: int) -> Dossier:
 
 
 def application_get_by_number(*, user: User, number: str) -> Application:
+    """By the number as typed, or by the verification URL a scanner reads from the review form's QR code."""
+    scanned = scanned_document(number)
+    if scanned is not None and scanned.kind == REVIEW_FORM:
+        return application_get(user=user, pk=scanned.id)
     return get_object_or_404(applications_visible_to(user), number=normalize_application_number(number))
 
 

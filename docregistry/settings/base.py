@@ -32,10 +32,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "docregistry.accounts",
     "docregistry.registrations",
+    "docregistry.verification",
     "qualifications",
     "physicians",
     "institutions",
     "authority",
+    "publicregister",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +177,9 @@ CELERY_BEAT_SCHEDULE = {
 # Render each review form PDF in the background when its application changes, so that
 # institutions print from the cache. Worth it only with a real worker (REDIS_URL).
 REVIEW_FORM_PRERENDER = os.environ.get("REVIEW_FORM_PRERENDER", "1" if REDIS_URL else "0") == "1"
+
+# Where the site is reached from outside: the QR codes on printed documents point here (/v/<token>/).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Behind a reverse proxy that appends the client address to X-Forwarded-For.
 USE_X_FORWARDED_FOR = os.environ.get("USE_X_FORWARDED_FOR", "0") == "1"

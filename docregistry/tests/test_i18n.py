@@ -19,8 +19,10 @@ def test_every_app_has_a_catalogue():
         "authority",
         "docregistry/accounts",
         "docregistry/registrations",
+        "docregistry/verification",
         "institutions",
         "physicians",
+        "publicregister",
         "qualifications",
     }
 

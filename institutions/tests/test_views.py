@@ -10,6 +10,7 @@ from docregistry.registrations import services
 from docregistry.registrations.forms import MSG_DATE_RANGE
 from docregistry.registrations.models import Application, StatusChange
 from docregistry.registrations.services import MSG_REASON_REQUIRED
+from docregistry.verification.tokens import review_form_url
 from institutions.tests.pdfcheck import pdf_pages, pdf_text, qr_codes
 from tests.factories import (
     PASSWORD,
@@ -343,7 +344,7 @@ def test_review_form_pdf_over_http(client_staff, world):
     assert response["Content-Type"] == "application/pdf"
     assert app.number in response["Content-Disposition"]
     assert pdf_pages(response.content) == 4
-    assert qr_codes(response.content, 3) == [app.number]
+    assert qr_codes(response.content, 3) == [review_form_url(app)]
 
 
 @pytest.mark.django_db
@@ -369,7 +370,7 @@ def test_batch_print_gives_one_pdf_with_every_selected_form(client_staff, world)
     text = pdf_text(pdf)
     for app in apps:
         assert app.number in text and app.name in text
-    assert qr_codes(pdf, 4) == [apps[1].number]  # first page of the second form
+    assert qr_codes(pdf, 4) == [review_form_url(apps[1])]  # first page of the second form
 
 
 @pytest.mark.django_db

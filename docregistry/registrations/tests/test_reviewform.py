@@ -11,6 +11,7 @@ from fontTools.ttLib import TTFont
 
 from docregistry.registrations import reviewform
 from docregistry.registrations.models import Level, WorkPeriod
+from docregistry.verification.tokens import review_form_url
 from institutions.tests.pdfcheck import page_texts, pdf_fonts, pdf_pages, pdf_text, qr_codes
 
 FONT = Path(settings.BASE_DIR) / "static" / "fonts" / "NotoSansSC-Subset.ttf"
@@ -76,7 +77,7 @@ def test_every_page_carries_the_number_as_text_and_as_a_qr_code(world):
     pdf = reviewform.render_review_form(app)
     for index, text in enumerate(page_texts(pdf)):
         assert app.number in flat(text)
-        assert qr_codes(pdf, index) == [app.number]
+        assert qr_codes(pdf, index) == [review_form_url(app)]
 
 
 @pytest.mark.django_db
