@@ -12,9 +12,9 @@ from django.utils.html import escape
 from openpyxl import load_workbook
 
 from docregistry.accounts.models import Role, User
+from docregistry.public.tokens import review_form_url
 from docregistry.registrations import services
 from docregistry.registrations.models import Application, Institution, Notification, RegistrationWindow
-from docregistry.verification.tokens import review_form_url
 from tests.factories import (
     AuthorityFactory,
     ClerkFactory,

@@ -31,7 +31,7 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from docregistry.verification.tokens import review_form_url
+from docregistry.public.tokens import review_form_url
 
 from .choices import Category, Level
 from .models import Application

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from docregistry.accounts.models import Role, User
-from docregistry.verification.tokens import REVIEW_FORM, scanned_document
+from docregistry.public.tokens import REVIEW_FORM, scanned_document
 
 from . import presentation
 from .models import (

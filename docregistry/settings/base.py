@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "docregistry.accounts",
     "docregistry.registrations",
-    "docregistry.verification",
+    "docregistry.public",
     "qualifications",
     "physicians",
     "institutions",
@@ -180,6 +180,12 @@ REVIEW_FORM_PRERENDER = os.environ.get("REVIEW_FORM_PRERENDER", "1" if REDIS_URL
 
 # Where the site is reached from outside: the QR codes on printed documents point here (/v/<token>/).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# The public lookup and the FHIR API: at most N requests per client address in a window of S seconds.
+PUBLIC_THROTTLE = {
+    "lookup": (int(os.environ.get("PUBLIC_LOOKUP_PER_MINUTE", "20")), 60),
+    "fhir": (int(os.environ.get("FHIR_REQUESTS_PER_MINUTE", "120")), 60),
+}
 
 # Behind a reverse proxy that appends the client address to X-Forwarded-For.
 USE_X_FORWARDED_FOR = os.environ.get("USE_X_FORWARDED_FOR", "0") == "1"

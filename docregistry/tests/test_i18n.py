@@ -19,7 +19,7 @@ def test_every_app_has_a_catalogue():
         "authority",
         "docregistry/accounts",
         "docregistry/registrations",
-        "docregistry/verification",
+        "docregistry/public",
         "institutions",
         "physicians",
         "publicregister",

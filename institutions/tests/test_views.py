@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from docregistry.public.tokens import review_form_url
 from docregistry.registrations import services
 from docregistry.registrations.forms import MSG_DATE_RANGE
 from docregistry.registrations.models import Application, StatusChange
 from docregistry.registrations.services import MSG_REASON_REQUIRED
-from docregistry.verification.tokens import review_form_url
 from institutions.tests.pdfcheck import pdf_pages, pdf_text, qr_codes
 from tests.factories import (
     PASSWORD,

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from docregistry.public import tokens
+from docregistry.public.tokens import review_form_url
 from docregistry.registrations import services
-from docregistry.verification import tokens
-from docregistry.verification.tokens import review_form_url
 from institutions.tests.pdfcheck import qr_codes
 
 pytestmark = pytest.mark.django_db

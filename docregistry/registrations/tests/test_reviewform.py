@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from fontTools.ttLib import TTFont
 
+from docregistry.public.tokens import review_form_url
 from docregistry.registrations import reviewform
 from docregistry.registrations.models import Level, WorkPeriod
-from docregistry.verification.tokens import review_form_url
 from institutions.tests.pdfcheck import page_texts, pdf_fonts, pdf_pages, pdf_text, qr_codes
 
 FONT = Path(settings.BASE_DIR) / "static" / "fonts" / "NotoSansSC-Subset.ttf"

@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class VerificationConfig(AppConfig):
-    name = "docregistry.verification"
-    label = "verification"
-    verbose_name = _("Verification")
