@@ -34,7 +34,11 @@ def test_catalogue_is_fully_translated_and_compiled(po_path):
     assert missing == [], f"untranslated in {po_path}: {missing[:5]}"
     with open(po_path.with_suffix(".mo"), "rb") as compiled:
         translations = gettext.GNUTranslations(compiled)
-    stale = [e.msgid for e in catalogue if not e.msgid_plural and translations.gettext(e.msgid) != e.msgstr]
+
+    def compiled(e):
+        return translations.pgettext(e.msgctxt, e.msgid) if e.msgctxt else translations.gettext(e.msgid)
+
+    stale = [e.msgid for e in catalogue if not e.msgid_plural and compiled(e) != e.msgstr]
     assert stale == [], f"{po_path.with_suffix('.mo')} is out of date; run compilemessages: {stale[:5]}"
 
 
