@@ -4,7 +4,7 @@ from django.urls import path
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import portal_auth_urls
 
-from . import views
+from . import application_views, views
 
 app_name = "physicians"
 
@@ -38,15 +38,21 @@ urlpatterns = [
     path("recover/email/sent/", views.EmailResetDoneView.as_view(), name="email_reset_done"),
     path("recover/email/<uidb64>/<token>/", views.EmailResetConfirmView.as_view(), name="email_reset_confirm"),
     path("recover/email/done/", views.EmailResetCompleteView.as_view(), name="email_reset_complete"),
-    path("applications/", views.ApplicationListView.as_view(), name="applications"),
-    path("applications/new/", views.ApplicationCreateView.as_view(), name="application_new"),
-    path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),
-    path("applications/<int:pk>/edit/", views.ApplicationEditView.as_view(), name="application_edit"),
-    path("applications/<int:pk>/submit/", views.ApplicationSubmitView.as_view(), name="application_submit"),
-    path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(), name="application_withdraw"),
-    path("applications/<int:pk>/institution/", views.InstitutionPickView.as_view(), name="institution_pick"),
-    path("applications/<int:pk>/documents/", views.DocumentUploadView.as_view(), name="document_upload"),
-    path("documents/<int:pk>/", views.DocumentDownloadView.as_view(), name="document"),
-    path("documents/<int:pk>/delete/", views.DocumentDeleteView.as_view(), name="document_delete"),
-    path("institutions/search/", views.InstitutionSearchView.as_view(), name="institution_search"),
+    path("applications/", application_views.ApplicationListView.as_view(), name="applications"),
+    path("applications/new/", application_views.ApplicationCreateView.as_view(), name="application_new"),
+    path("applications/<int:pk>/", application_views.ApplicationDetailView.as_view(), name="application_detail"),
+    path("applications/<int:pk>/edit/", application_views.ApplicationEditView.as_view(), name="application_edit"),
+    path("applications/<int:pk>/submit/", application_views.ApplicationSubmitView.as_view(), name="application_submit"),
+    path(
+        "applications/<int:pk>/withdraw/",
+        application_views.ApplicationWithdrawView.as_view(),
+        name="application_withdraw",
+    ),
+    path(
+        "applications/<int:pk>/institution/", application_views.InstitutionPickView.as_view(), name="institution_pick"
+    ),
+    path("applications/<int:pk>/documents/", application_views.DocumentUploadView.as_view(), name="document_upload"),
+    path("documents/<int:pk>/", application_views.DocumentDownloadView.as_view(), name="document"),
+    path("documents/<int:pk>/delete/", application_views.DocumentDeleteView.as_view(), name="document_delete"),
+    path("institutions/search/", application_views.InstitutionSearchView.as_view(), name="institution_search"),
 ]
