@@ -185,3 +185,19 @@ def test_available_transitions_offer_the_buttons_each_party_may_press(world):
     assert names(world.physician) == ["withdraw"]
     assert names(world.staff) == ["institution_approve", "institution_return"]
     assert names(world.clerk) == []
+
+
+REASONED = [name for name, t in services.TRANSITIONS.items() if t.reason_required]
+
+
+@pytest.mark.parametrize("name", REASONED)
+def test_every_transition_the_table_marks_reason_required_refuses_an_empty_reason(world, name):
+    transition = services.TRANSITIONS[name]
+    source = next(state for state in transition.sources)
+    application = _in_state(world, source)
+    actor = {Role.PHYSICIAN: world.physician, Role.INSTITUTION: world.staff, Role.AUTHORITY: world.clerk}
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_transition(application=application, name=name, actor=actor[transition.role], comment="   ")
+    assert "comment" in excinfo.value.error_dict
+    application.refresh_from_db()
+    assert application.state == source
