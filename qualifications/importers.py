@@ -1,7 +1,8 @@
 """Reading roster files: format and encoding detection, header mapping, row validation.
 
-Nothing here touches the database. ``read_roster(path)`` yields one ``Row`` per
-data row, already validated cell by cell with the shared validators; the
+Nothing here touches the database. ``RosterReader(path)`` yields one
+``(row number, values or None, extra columns, errors)`` tuple per data row, already
+validated cell by cell with the shared validators; the
 database-wide checks (duplicates inside the file and against stored records)
 and the writing live in ``qualifications.staging``.
 
@@ -438,7 +439,7 @@ class RowValidator:
 
     The ID check has a fast path for valid numbers built from the shared validator's own
     tables (``_id_valid``); anything it does not accept goes through ``validate_id_number``,
-    which raises the exact message. ``test_importers`` pins that the two agree.
+    which raises the exact message. ``tests/test_import.py`` pins that the two agree.
     """
 
     def __init__(self):
@@ -465,7 +466,7 @@ class RowValidator:
     def fast(self, picked: tuple) -> tuple | None:
         """The cleaned values of an ordinary, valid row of text cells; None sends the row to ``clean``.
 
-        Accepts exactly what ``clean`` accepts for such a row (``test_importers`` pins it) with
+        Accepts exactly what ``clean`` accepts for such a row (``tests/test_import.py`` pins it) with
         a handful of C-level checks instead of ~40 Python calls: most rows of a big file take it.
         """
         name, id_number, code, level, category, obtained = picked

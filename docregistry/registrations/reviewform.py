@@ -192,9 +192,8 @@ def _write_pdf_unlocked(html: str) -> bytes:
 
 def render_workers() -> int:
     """Processes a batch may render in: ``REVIEW_FORM_WORKERS`` (1 turns it off), else the CPUs, at most 4."""
-    configured = getattr(settings, "REVIEW_FORM_WORKERS", None)
-    if configured is not None:
-        return max(1, int(configured))
+    if settings.REVIEW_FORM_WORKERS is not None:
+        return max(1, settings.REVIEW_FORM_WORKERS)
     return max(1, min(4, os.cpu_count() or 1))
 
 

@@ -176,6 +176,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Render each review form PDF in the background when its application changes, so that
 # institutions print from the cache. Worth it only with a real worker (REDIS_URL).
+# Processes a batch of review forms is rendered in; empty: the CPUs, at most 4; 1 renders in the request's process.
+REVIEW_FORM_WORKERS = int(os.environ["REVIEW_FORM_WORKERS"]) if os.environ.get("REVIEW_FORM_WORKERS") else None
 REVIEW_FORM_PRERENDER = os.environ.get("REVIEW_FORM_PRERENDER", "1" if REDIS_URL else "0") == "1"
 
 # Where the site is reached from outside: the QR codes on printed documents point here (/v/<token>/).
