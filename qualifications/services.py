@@ -15,8 +15,9 @@ from kombu.exceptions import OperationalError
 
 from docregistry.celery import enqueue
 
-from .importers import ErrorList, RosterFileError, RosterReader, RowError, estimate_rows
+from .importers import RosterReader
 from .models import ImportBatch
+from .rosterfiles import ErrorList, RosterFileError, RowError, estimate_rows
 from .staging import Loader
 
 logger = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ import threading
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from .importers import ErrorList, RowError
 from .models import Qualification
+from .rosterfiles import ErrorList, RowError
 
 CHUNK = "qualifications_roster_chunk"
 SEEN = "qualifications_roster_seen"

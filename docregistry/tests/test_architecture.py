@@ -1,4 +1,4 @@
-"""The shape of the code: no import cycle between our modules."""
+"""The shape of the code: no import cycle between our modules, no oversized module."""
 
 import ast
 from pathlib import Path
@@ -57,3 +57,11 @@ def test_no_import_cycle_between_modules():
         if name not in done:
             visit(name, [name])
     assert cycles == []
+
+
+MAX_LINES = 480  # "about 450": split a module by concern before it grows past this
+
+
+def test_no_application_module_is_oversized():
+    long = {name: n for name, path in _modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}, f"split these modules by concern: {long}"

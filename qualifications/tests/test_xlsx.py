@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from docregistry.accounts.models import Role
-from qualifications import importers, services
+from qualifications import importers, rosterfiles, services
 from qualifications.models import ImportBatch, Qualification
 from tests.factories import UserFactory
 
@@ -93,7 +93,7 @@ def test_a_highly_compressed_part_is_refused_below_the_size_limit(tmp_path):
 
 
 def test_too_many_cells_are_refused_before_the_workbook_is_parsed(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers.XLSX_LIMITS, "cells", 50)
+    monkeypatch.setattr(rosterfiles.XLSX_LIMITS, "cells", 50)
     batch = run(write_xlsx(tmp_path, [person(n) for n in range(1, 20)]))  # 20 rows of 6 cells
     assert batch.state == ImportBatch.State.FAILED
     assert "50" in batch.errors[0]["message"]
@@ -101,7 +101,7 @@ def test_too_many_cells_are_refused_before_the_workbook_is_parsed(tmp_path, monk
 
 
 def test_too_many_shared_strings_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers.XLSX_LIMITS, "cells", 50)
+    monkeypatch.setattr(rosterfiles.XLSX_LIMITS, "cells", 50)
 
     def many(part):
         part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
@@ -114,7 +114,7 @@ def test_too_many_shared_strings_are_refused(tmp_path, monkeypatch):
 
 
 def test_reading_beyond_the_time_limit_stops_with_a_reason(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers.XLSX_LIMITS, "seconds", 0.0)
+    monkeypatch.setattr(rosterfiles.XLSX_LIMITS, "seconds", 0.0)
     batch = run(write_xlsx(tmp_path, [person(1)]))
     assert batch.state == ImportBatch.State.FAILED
     assert "0 s" in batch.errors[0]["message"] or "0 秒" in batch.errors[0]["message"]
