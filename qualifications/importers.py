@@ -40,43 +40,9 @@ from docregistry.validators import (
     validate_real_name,
 )
 
-from .rosterfiles import XLSX_LIMITS, RosterFileError, RowError, XlsxLimits, raw_rows
+from .columns import FIELD_LABELS, FIELDS, first_row, map_header
+from .rosterfiles import XLSX_LIMITS, RowError, XlsxLimits, cell_text, raw_rows
 
-FIELDS = ("name", "id_number", "certificate_code", "level", "category", "obtained_on")
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "certificate_code": "资格证书编码",
-    "level": "级别",
-    "category": "类别",
-    "obtained_on": "取得资格时间",
-}
-HEADER_ALIASES = {
-    "name": ("姓名", "name", "real_name", "真实姓名"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "id_number", "id", "id_no", "id_card"),
-    "certificate_code": (
-        "资格证书编码",
-        "资格证书编号",
-        "资格证书号",
-        "资格证书号码",
-        "证书编码",
-        "certificate_code",
-        "certificate_no",
-        "qualification_code",
-    ),
-    "level": ("级别", "资格级别", "医师级别", "level"),
-    "category": ("类别", "资格类别", "执业类别", "category"),
-    "obtained_on": (
-        "取得资格时间",
-        "取得资格日期",
-        "资格取得时间",
-        "批准日期",
-        "获得资格时间",
-        "obtained_on",
-        "date_obtained",
-        "obtained",
-    ),
-}
 LEVEL_ALIASES = {
     "执业医师": Level.PHYSICIAN,
     "physician": Level.PHYSICIAN,
@@ -123,9 +89,6 @@ MSG_NUMBER_CELL = _(
     "The spreadsheet stored this as a number and lost digits; format the column as text and enter it again."
 )
 MSG_TOO_LONG = _("The value is too long.")
-MSG_MISSING_COLUMN = _("The column %(column)s is missing.")
-MSG_DUPLICATE_COLUMN = _("This column appears twice (as %(first)s and %(second)s).")
-MSG_NO_HEADER = _("The file is empty: the first row must name the columns.")
 
 
 @dataclass(slots=True)
@@ -138,14 +101,6 @@ class Row:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _header_key(text) -> str:
-    text = unicodedata.normalize("NFKC", str(text or "")).strip().lstrip("\ufeff").lower()
-    return re.sub(r"[\s\-_]+", "_", text).strip("_")
-
-
-HEADER_LOOKUP = {_header_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-
-
 def _choice_key(text: str) -> str:
     return re.sub(r"[\s_]+", "", unicodedata.normalize("NFKC", text).strip().lower())
 
@@ -155,17 +110,6 @@ CATEGORY_LOOKUP = {**CATEGORY_ALIASES, **{_choice_key(k): v for k, v in CATEGORY
 
 
 # --- cells -------------------------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    """A cell as text; integers written by spreadsheets lose their ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(sep=" ")
-    return str(value).strip()
 
 
 def parse_date(value) -> datetime.date:
@@ -199,6 +143,21 @@ def _plain_id(text: str) -> str:
     if len(text) == 18 and text.isascii() and text.isalnum():
         return text.upper()
     return normalize_id_number(text)
+
+
+def _plain_text_cells(name, id_number, code, obtained) -> bool:
+    """Whether a row's cells are the ordinary text the fast path handles (anything else takes ``clean``)."""
+    return (
+        name.__class__ is str
+        and id_number.__class__ is str
+        and code.__class__ is str
+        and obtained.__class__ is str
+        and len(id_number) == 18
+        and len(code) == 27
+        and id_number.isascii()
+        and code.isascii()
+        and FAST_NAME.fullmatch(name) is not None
+    )
 
 
 class RowValidator:
@@ -237,17 +196,7 @@ class RowValidator:
         a handful of C-level checks instead of ~40 Python calls: most rows of a big file take it.
         """
         name, id_number, code, level, category, obtained = picked
-        if (
-            name.__class__ is not str
-            or id_number.__class__ is not str
-            or code.__class__ is not str
-            or obtained.__class__ is not str
-            or len(id_number) != 18
-            or len(code) != 27
-            or not id_number.isascii()
-            or not code.isascii()
-            or not FAST_NAME.fullmatch(name)
-        ):
+        if not _plain_text_cells(name, id_number, code, obtained):
             return None
         id_number = id_number.upper()
         code = code.upper()
@@ -259,6 +208,13 @@ class RowValidator:
             return None
         if LEVEL_BY_DIGIT.get(code[6]) != level or CATEGORY_BY_DIGITS.get(code[7:9]) != category:
             return None
+        date = self._fast_date(obtained)
+        if date is None:
+            return None
+        return (name, id_number, code, level, category, date)
+
+    def _fast_date(self, obtained: str) -> datetime.date | None:
+        """The date obtained when it is one ``clean`` accepts (after the birth date read from the ID)."""
         try:
             if len(obtained) == 10 and obtained[4] == "-":
                 date = datetime.date.fromisoformat(obtained)
@@ -268,7 +224,7 @@ class RowValidator:
             return None
         if date > self.today or date < EARLIEST_DATE or date < self.born:
             return None
-        return (name, id_number, code, level, category, date)
+        return date
 
     def validate_id(self, value: str) -> None:
         if self._id_valid(value):
@@ -300,7 +256,7 @@ class RowValidator:
 
     @staticmethod
     def fail(row: Row, columns: dict, name: str, message, raw) -> None:
-        row.errors.append(RowError(row.number, columns[name], str(message), _text(raw)[:60]))
+        row.errors.append(RowError(row.number, columns[name], str(message), cell_text(raw)[:60]))
 
     def check_code(self, row, cells, columns):
         def fail(name, message, raw):
@@ -322,14 +278,14 @@ class RowValidator:
             fail("certificate_code", MSG_CODE_CATEGORY, raw)
 
     def clean_name(self, raw) -> str:
-        value = raw if isinstance(raw, str) and NAME_PATTERN.match(raw) else normalize_real_name(_text(raw))
+        value = raw if isinstance(raw, str) and NAME_PATTERN.match(raw) else normalize_real_name(cell_text(raw))
         validate_real_name(value)
         return value
 
     def clean_id_number(self, raw) -> str:
         if _long_number_cell(raw):
             raise ValidationError(MSG_NUMBER_CELL)
-        value = _plain_id(_text(raw))
+        value = _plain_id(cell_text(raw))
         self.validate_id(value)
         self.current_id = value
         return value
@@ -337,7 +293,7 @@ class RowValidator:
     def clean_certificate_code(self, raw) -> str:
         if _long_number_cell(raw):
             raise ValidationError(MSG_NUMBER_CELL)
-        value = normalize_certificate_code(_text(raw))
+        value = normalize_certificate_code(cell_text(raw))
         id_number = self.current_id
         if id_number and value[9:] == id_number and CERTIFICATE_CODE_PATTERN.match(value):
             return value  # the embedded ID is the holder's, already validated
@@ -345,13 +301,13 @@ class RowValidator:
         return value
 
     def clean_level(self, raw) -> str:
-        level = LEVEL_LOOKUP.get(raw) or LEVEL_LOOKUP.get(_choice_key(_text(raw)))
+        level = LEVEL_LOOKUP.get(raw) or LEVEL_LOOKUP.get(_choice_key(cell_text(raw)))
         if level is None:
             raise ValidationError(MSG_LEVEL)
         return level
 
     def clean_category(self, raw) -> str:
-        category = CATEGORY_LOOKUP.get(raw) or CATEGORY_LOOKUP.get(_choice_key(_text(raw)))
+        category = CATEGORY_LOOKUP.get(raw) or CATEGORY_LOOKUP.get(_choice_key(cell_text(raw)))
         if category is None:
             raise ValidationError(MSG_CATEGORY)
         return category
@@ -370,34 +326,6 @@ class RowValidator:
         if value < EARLIEST_DATE:
             raise ValidationError(MSG_DATE_RANGE)
         return value
-
-
-def map_header(header: list, number: int = 1) -> tuple[dict, dict, dict]:
-    """(field → index, extra index → title, field → title as written); raises ``RosterFileError`` when unusable."""
-    positions: dict[str, int] = {}
-    titles: dict[str, str] = {}
-    extras: dict[int, str] = {}
-    errors = []
-    for index, cell in enumerate(header):
-        title = _text(cell).lstrip("\ufeff")
-        name = HEADER_LOOKUP.get(_header_key(title))
-        if name is None:
-            if title:
-                extras[index] = title
-            continue
-        if name in positions:
-            errors.append(
-                RowError(number, title, str(MSG_DUPLICATE_COLUMN % {"first": titles[name], "second": title}), title)
-            )
-            continue
-        positions[name] = index
-        titles[name] = title
-    for name in FIELDS:
-        if name not in positions:
-            errors.append(RowError(number, "", str(MSG_MISSING_COLUMN % {"column": f"{FIELD_LABELS[name]} ({name})"})))
-    if errors:
-        raise RosterFileError(errors)
-    return positions, extras, titles
 
 
 class RosterReader:
@@ -424,12 +352,7 @@ class RosterReader:
 
     def _rows(self) -> Iterator[tuple[int, tuple | None, dict, list]]:
         rows = raw_rows(self.path, self.limits, self._counted)
-        header_number = 0
-        for header_number, header in enumerate(rows, start=1):  # noqa: B007
-            if any(_text(c) for c in header):
-                break
-        else:
-            raise RosterFileError([RowError(1, "", str(MSG_NO_HEADER))])
+        header_number, header = first_row(rows)
         self.rows_total = max(self._height - header_number, 0)
         positions, extras, titles = map_header(list(header), header_number)
         self.titles = titles
@@ -442,27 +365,37 @@ class RosterReader:
             if len(cells) < width:
                 cells = list(cells) + [None] * (width - len(cells))
             picked = pick(cells)
-            if not all(picked) and all(not _text(v) for v in picked) and not any(_text(c) for c in cells):
+            if not all(picked) and all(not cell_text(v) for v in picked) and not any(cell_text(c) for c in cells):
                 continue  # a blank line
-            extra = {}
-            for i, title in extra_items:
-                value = cells[i]
-                if value is not None and value != "":
-                    text = value.strip() if value.__class__ is str else _text(value)
-                    if text:
-                        extra[title] = text
+            extra = _extra_cells(cells, extra_items)
             values = fast(picked)
             if values is not None and not (extra and max(map(len, extra.values())) > 500):
                 yield number, values, extra, ()
-                continue
-            row = validator.clean(number, dict(zip(FIELDS, picked, strict=True)), titles)
-            for title, text in extra.items():
-                if len(text) > 500:
-                    row.errors.append(RowError(number, title, str(MSG_TOO_LONG), text[:60]))
-            if row.errors:
-                yield number, None, extra, row.errors
             else:
-                yield number, tuple(row.values[name] for name in FIELDS), extra, ()
+                yield _checked_row(validator, number, picked, extra, titles)
+
+
+def _extra_cells(cells, extra_items) -> dict:
+    """The non-empty cells of the columns that are kept as extras, by their title."""
+    extra = {}
+    for i, title in extra_items:
+        value = cells[i]
+        if value is not None and value != "":
+            text = value.strip() if value.__class__ is str else cell_text(value)
+            if text:
+                extra[title] = text
+    return extra
+
+
+def _checked_row(validator, number: int, picked: tuple, extra: dict, titles: dict) -> tuple:
+    """A row the fast path did not take, through every check with its messages."""
+    row = validator.clean(number, dict(zip(FIELDS, picked, strict=True)), titles)
+    for title, text in extra.items():
+        if len(text) > 500:
+            row.errors.append(RowError(number, title, str(MSG_TOO_LONG), text[:60]))
+    if row.errors:
+        return number, None, extra, row.errors
+    return number, tuple(row.values[name] for name in FIELDS), extra, ()
 
 
 def read_roster(path: str | Path) -> Iterator[tuple[int, tuple | None, dict, list]]:

@@ -6,6 +6,7 @@ step of an import reports with live here too.
 
 import codecs
 import csv
+import datetime
 import threading
 import time
 import zipfile
@@ -247,3 +248,14 @@ def raw_rows(path: Path, limits: XlsxLimits = XLSX_LIMITS, counted=None) -> Iter
             yield from _csv_rows(path, encoding)
     except (OSError, csv.Error, UnicodeDecodeError, KeyError, zipfile.BadZipFile, CalamineError) as exc:
         raise RosterFileError([RowError(1, "", str(MSG_UNREADABLE % {"reason": exc}))]) from exc
+
+
+def cell_text(value) -> str:
+    """A cell as text; integers written by spreadsheets lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(sep=" ")
+    return str(value).strip()
