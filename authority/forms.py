@@ -1,7 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from docregistry.registrations.forms import ApplicationSearchForm  # noqa: F401 - the shared search
+from docregistry.registrations.forms import (
+    ApplicationSearchForm,  # noqa: F401 - the shared search
+    IdPrefixMixin,
+)
 from docregistry.registrations.models import Institution, Region
 from docregistry.registrations.services import CHECKLIST, REFUSAL_GROUNDS
 
@@ -16,7 +19,8 @@ class OpenByNumberForm(forms.Form):
     )
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(IdPrefixMixin, forms.Form):
+    id_prefix = "approve"
     checklist = forms.MultipleChoiceField(
         label=_("Paper materials received"),
         choices=list(CHECKLIST.items()),
@@ -31,12 +35,16 @@ class ApproveForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(IdPrefixMixin, forms.Form):
+    id_prefix = "return"
     comment = forms.CharField(label=_("Reason for returning"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class RefuseForm(forms.Form):
-    ground = forms.ChoiceField(label=_("Legal ground"), choices=[("", "---------"), *REFUSAL_GROUNDS.items()])
+class RefuseForm(IdPrefixMixin, forms.Form):
+    id_prefix = "refuse"
+    ground = forms.ChoiceField(
+        label=_("Legal ground"), choices=[("", _("Choose the legal ground")), *REFUSAL_GROUNDS.items()]
+    )
     comment = forms.CharField(
         label=_("Details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
@@ -14,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("publicregister.urls")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", lambda request: redirect(static("img/favicon.svg"), permanent=True)),
 ]

@@ -1,8 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.forms import IdPrefixMixin
 
-class ApproveForm(forms.Form):
+
+class ApproveForm(IdPrefixMixin, forms.Form):
+    id_prefix = "approve"
     comment = forms.CharField(
         label=_("Institution opinion"),
         required=False,
@@ -12,7 +15,8 @@ class ApproveForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(IdPrefixMixin, forms.Form):
+    id_prefix = "return"
     comment = forms.CharField(
         label=_("Reason for returning"),
         max_length=500,

@@ -4,7 +4,7 @@ import functools
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +46,11 @@ class SignupForm(forms.Form):
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True))
     password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(render_value=True))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules are shown before the first try, not only after a failure.
+        self.fields["password"].help_text = " ".join(str(text) for text in password_validators_help_texts())
 
     # The shared validators give every field its message at once; the service checks them all again.
     def clean_real_name(self):
@@ -157,6 +162,15 @@ class NewApplicationForm(forms.Form):
             self.fields["qualification"].initial = records[0].pk
 
 
+EDUCATION_CHOICES = [
+    ("", _("Choose your highest education")),
+    ("中专", _("Secondary vocational school (中专)")),
+    ("大专", _("Junior college (大专)")),
+    ("本科", _("Bachelor (本科)")),
+    ("硕士研究生", _("Master (硕士研究生)")),
+    ("博士研究生", _("Doctorate (博士研究生)")),
+    ("其他", _("Other (其他)")),
+]
 TITLE_CHOICES = [
     ("", _("No title yet")),
     *[(value, label) for value, label in Title.choices if value],
@@ -182,6 +196,15 @@ def _teaching_title_field():
     )
 
 
+def _education_field():
+    return forms.ChoiceField(
+        label=_("Highest education"),
+        choices=EDUCATION_CHOICES,
+        required=False,
+        help_text=_("The highest education relevant to your category."),
+    )
+
+
 def _scope_field():
     return forms.ChoiceField(label=_("Practice scope"), required=False)  # choices: the category's scopes
 
@@ -201,6 +224,7 @@ FIELD_OVERRIDES = {
     "title": _title_field,
     "teaching_title": _teaching_title_field,
     "scope": _scope_field,
+    "education": _education_field,
 }
 
 
@@ -210,7 +234,14 @@ class ApplicationFormBase(forms.ModelForm):
     def __init__(self, *args, scopes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         if "scope" in self.fields:
-            self.fields["scope"].choices = [("", "---------"), *((scope, scope) for scope in scopes)]
+            self.fields["scope"].choices = [("", _("Choose a practice scope")), *((scope, scope) for scope in scopes)]
+        if "education" in self.fields:
+            # A value stored before the choice list existed stays choosable.
+            current = self.instance.education
+            if current and current not in dict(EDUCATION_CHOICES):
+                self.fields["education"].choices = [*EDUCATION_CHOICES, (current, current)]
+        if "health_status" in self.fields:
+            self.fields["health_status"].widget.attrs["placeholder"] = _("for example 良好 (good)")
 
 
 @functools.cache
@@ -246,8 +277,18 @@ def application_form_class(kind: ApplicationType) -> type[ApplicationFormBase]:
 class WorkPeriodForm(forms.Form):
     starts_on = forms.DateField(label=_("From"), widget=DATE, required=False)
     ends_on = forms.DateField(label=_("To"), widget=DATE, required=False, help_text=_("Leave empty if ongoing."))
-    employer = forms.CharField(label=_("Employer"), max_length=100, required=False)
-    position = forms.CharField(label=_("Position"), max_length=50, required=False)
+    employer = forms.CharField(
+        label=_("Employer"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("for example 北京大学第一医院")}),
+    )
+    position = forms.CharField(
+        label=_("Position"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("for example 住院医师 (resident)")}),
+    )
 
 
 WorkPeriodFormSet = forms.formset_factory(WorkPeriodForm, extra=1, can_delete=True, max_num=30)

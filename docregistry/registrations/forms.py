@@ -15,6 +15,16 @@ from .models import Application
 MSG_DATE_RANGE = _("The start date must not be after the end date.")
 
 
+class IdPrefixMixin:
+    """Forms that share a page render their ids with their own prefix (``approve_comment``); names stay as they are."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class ApplicationSearchForm(forms.Form):
     """Any single condition or any combination; every field may stay empty."""
 

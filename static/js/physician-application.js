@@ -8,6 +8,9 @@
   var hidden = document.getElementById("id_institution");
   if (box && hidden) {
     box.classList.remove("d-none");
+    // The search-as-you-type replaces the fallback search page, so only one way is shown.
+    document.querySelectorAll(".js-hide").forEach(function (el) { el.classList.add("d-none"); });
+    var status = document.getElementById("institution-status");
     var input = document.getElementById("institution-q");
     var results = document.getElementById("institution-results");
     var chosen = document.getElementById("institution-chosen");
@@ -23,10 +26,11 @@
       chosen.append(name, details);
       results.replaceChildren();
       input.value = "";
+      status.textContent = box.dataset.chosen + " " + item.name;
     };
     var search = function () {
       var q = input.value.trim();
-      if (!q) { results.replaceChildren(); return; }
+      if (!q) { results.replaceChildren(); status.textContent = ""; return; }
       fetch(box.dataset.url + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
@@ -36,17 +40,18 @@
             none.className = "list-group-item small text-muted";
             none.textContent = box.dataset.none;
             results.append(none);
+            status.textContent = box.dataset.none;
             return;
           }
           data.results.forEach(function (item) {
             var button = document.createElement("button");
             button.type = "button";
             button.className = "list-group-item list-group-item-action";
-            button.setAttribute("role", "option");
             button.textContent = item.name + " (" + item.registration_number + ")";
             button.addEventListener("click", function () { choose(item); });
             results.append(button);
           });
+          status.textContent = box.dataset.found.replace("__N__", String(data.results.length));
         })
         .catch(function () { results.replaceChildren(); });
     };

@@ -60,7 +60,16 @@ def new_page(browser, live_server, *, mobile=False):
         viewport={"width": 390, "height": 844} if mobile else {"width": 1280, "height": 900},
     )
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    # Irreversible steps ask first; the journey answers OK and keeps what was asked.
+    page.dialogs = []
+
+    def accept(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return page
 
 
 def sign_in(page, portal: str, username: str):
@@ -104,15 +113,14 @@ def test_physician_to_certificate_code_through_three_portals(browser, live_serve
     physician.check(f"input[name=qualification][value='{qualification.pk}']")
     physician.click("main form button.btn-primary")
     physician.wait_for_url(re.compile(r"/physician/applications/\d+/edit/"))
-    physician.fill("input[name=education]", "本科")
+    physician.select_option("select[name=education]", "本科")
     physician.select_option("select[name=scope]", "内科专业")
-    physician.click("button[name=pick_institution]")
-    physician.wait_for_url(re.compile(r"/institution/$|/institution/\?|/physician/applications/\d+/institution/"))
-    physician.fill("input[name=q]", "旅程医院")
-    physician.click("main form[role=search] button")
-    physician.click(f"button[name=institution][value='{parties['institution'].pk}']")
-    physician.wait_for_url(re.compile(r"/physician/applications/\d+/edit/"))
-    assert "北京市朝阳区旅程医院" in physician.content()
+    # With JavaScript the search answers as one types; the fallback search page is not offered.
+    assert not physician.is_visible("button[name=pick_institution]")
+    physician.fill("#institution-q", "旅程医院")
+    physician.click("#institution-results button:has-text('北京市朝阳区旅程医院')")
+    assert "北京市朝阳区旅程医院" in physician.inner_text("#institution-chosen")
+    assert "北京市朝阳区旅程医院" in physician.inner_text("#institution-status")
     physician.click("button[name=submit]")
     physician.wait_for_url(re.compile(r"/physician/applications/\d+/$"))
     application = Application.objects.get(physician__username="linxiaoyu")
@@ -136,6 +144,7 @@ def test_physician_to_certificate_code_through_three_portals(browser, live_serve
     clerk.click("#approve button[name=action]")
     clerk.wait_for_selector("#certificate-code")
     code = clerk.inner_text("#certificate-code").strip()
+    assert "不可撤销" in clerk.dialogs[-1]
     assert re.fullmatch(r"110110105\d{6}", code)
 
     # ---- The physician sees the practice certificate code.
