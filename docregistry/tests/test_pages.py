@@ -5,6 +5,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import translation
 
 
 class Page(HTMLParser):
@@ -113,5 +114,8 @@ def test_english_pages_show_titles_translated_not_stored(client, world):
     application = world.draft(title="医师")
     client.force_login(world.physician)
     client.cookies["django_language"] = "en"
-    body = client.get(f"/physician/applications/{application.pk}/").content.decode()
+    try:
+        body = client.get(f"/physician/applications/{application.pk}/").content.decode()
+    finally:
+        translation.activate("zh-hans")  # the request left English active in this thread
     assert "Physician" in body and ">医师<" not in body
