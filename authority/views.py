@@ -4,10 +4,12 @@ Views only parse input, call a selector or a service and render; the rules live
 in ``docregistry.registrations``.
 """
 
+import tempfile
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +19,7 @@ from django.views.generic import TemplateView
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
 from docregistry.http import client_ip, document_response, pdf_response
-from docregistry.registrations import reports, reviewform, selectors, services
+from docregistry.registrations import pagination, reports, reviewform, selectors, services
 from docregistry.registrations.models import Application
 from docregistry.registrations.presentation import decision_clock, mask_id_number, mask_mobile
 from docregistry.registrations.workflow import jurisdiction_prefix, visible_states
@@ -85,9 +87,7 @@ class IndexView(AuthorityView, TemplateView):
         form = ApplicationSearchForm(data, states=visible_states(self.request.user))
         qs = selectors.applications_visible_to(self.request.user)
         qs = selectors.applications_filter(qs, form.cleaned_data) if form.is_valid() else qs.none()
-        page = Paginator(qs.order_by("institution_decided_at", "submitted_at", "pk"), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = pagination.keyset_page(qs, pagination.QUEUE_ORDER, self.request.GET, per_page=PAGE_SIZE)
         today = timezone.localdate()
         context.update(
             form=form,
@@ -351,19 +351,26 @@ class ReportView(ReportMixin, TemplateView):
 
 
 class ReportCsvView(ReportMixin, View):
+    """Streamed: the response starts with the first line and never holds the whole file."""
+
     def get(self, request):
         _form, report = self.build_report()
-        response = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="report-{timezone.localdate():%Y%m%d}.csv"'
         return response
 
 
 class ReportXlsxView(ReportMixin, View):
+    """Written row by row to a temporary file, then streamed from it (an XLSX is a ZIP: it ends with its index)."""
+
     def get(self, request):
         _form, report = self.build_report()
-        response = HttpResponse(
-            reports.report_xlsx(report),
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+        reports.report_xlsx(report, out)
+        out.seek(0)
+        return FileResponse(
+            out,
+            as_attachment=True,
+            filename=f"report-{timezone.localdate():%Y%m%d}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="report-{timezone.localdate():%Y%m%d}.xlsx"'
-        return response

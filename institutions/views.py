@@ -4,7 +4,6 @@ Views only read through ``selectors`` and write through ``services``.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.generic import TemplateView
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import PortalMixin
 from docregistry.http import client_ip, document_response, pdf_response
-from docregistry.registrations import reviewform, selectors, services
+from docregistry.registrations import pagination, reviewform, selectors, services
 from docregistry.registrations.forms import ApplicationSearchForm
 from docregistry.registrations.models import Application
 from docregistry.registrations.presentation import mask_id_number
@@ -49,7 +48,7 @@ class IndexView(InstitutionView, TemplateView):
             qs = selectors.applications_filter(qs, form.cleaned_data) if form.is_valid() else qs.none()
         else:
             qs = selectors.applications_filter(qs, {})
-        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = pagination.keyset_page(qs, pagination.INSTITUTION_ORDER, self.request.GET, per_page=PAGE_SIZE)
         context.update(
             form=form,
             page=page,

@@ -377,13 +377,15 @@ def test_reports_count_and_export_only_the_jurisdiction(clerk_client, world):
 
     response = clerk_client.get(reverse("authority:report_csv"))
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content
+    assert response.streaming  # sent line by line, never built whole in memory
+    body = b"".join(response.streaming_content)
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert [world.institution.name, "1"] == rows[[r[1] for r in rows].index(world.institution.name)][1:]
 
     response = clerk_client.get(reverse("authority:report_xlsx"))
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert response.streaming
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert any(row[1] == world.institution.name and row[2] == 1 for row in values)
 
@@ -397,7 +399,7 @@ def test_reports_follow_the_submission_dates(clerk_client, world):
     response = clerk_client.get(reverse("authority:reports"), {"date_from": tomorrow})
     assert response.context["report"].total == 0
     response = clerk_client.get(reverse("authority:report_csv"), {"date_from": tomorrow})
-    assert world.institution.name not in response.content.decode("utf-8-sig")
+    assert world.institution.name not in b"".join(response.streaming_content).decode("utf-8-sig")
 
 
 def test_documents_open_for_the_deciding_clerk_only(clerk_client, world):
@@ -488,3 +490,19 @@ def test_the_next_form_can_be_scanned_from_a_review_page(clerk_client, world):
     page = clerk_client.get(reverse("authority:application", args=[application.pk])).content.decode()
     assert 'id="open-compact"' in page
     assert f'action="{reverse("authority:open")}"' in page
+
+
+def test_queue_pages_follow_the_row_last_shown(clerk_client, world):
+    """Keyset pages: "next" continues after the last row shown, even when rows were added in front meanwhile."""
+    from docregistry.registrations.pagination import QUEUE_ORDER, cursor_for
+
+    applications = [world.institution_approved() for _ in range(22)]
+    first = clerk_client.get(reverse("authority:index"))
+    shown = list(first.context["applications"])
+    assert shown == applications[:20]
+    assert first.context["page"].has_next and not first.context["page"].has_previous
+    second = clerk_client.get(reverse("authority:index"), {"after": cursor_for(shown[-1], QUEUE_ORDER)})
+    assert list(second.context["applications"]) == applications[20:]
+    assert second.context["page"].has_previous and not second.context["page"].has_next
+    back = clerk_client.get(reverse("authority:index"), {"before": cursor_for(applications[20], QUEUE_ORDER)})
+    assert list(back.context["applications"]) == applications[:20]

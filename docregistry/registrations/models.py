@@ -183,7 +183,31 @@ class Application(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
-        indexes = [models.Index(fields=["institution", "state", "submitted_at"])]
+        # One index per list order (the keyset pages read 20 rows along it) and per name search
+        # (a prefix: LIKE 'x%' uses a B-tree only with the pattern operator class on PostgreSQL;
+        # SQLite ignores operator classes).
+        indexes = [
+            models.Index(fields=["institution", "state", "submitted_at"]),
+            models.Index(fields=["institution", "submitted_at", "id"], name="application_institution_list"),
+            models.Index(
+                fields=["state", "institution_decided_at", "submitted_at", "id"], name="application_queue_by_state"
+            ),
+            models.Index(
+                fields=["institution_decided_at", "submitted_at", "id"],
+                condition=models.Q(institution_decided_at__isnull=False),
+                name="application_queue_any_state",
+            ),
+            models.Index(
+                fields=["institution", "name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="application_institution_name",
+            ),
+            models.Index(
+                fields=["state", "name"],
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                name="application_state_name",
+            ),
+        ]
 
     def __str__(self):
         return self.number or f"{self.get_type_display()} ({self.get_state_display()})"
@@ -383,6 +407,16 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="one_notification_per_key"),
+        ]
+        indexes = [
+            # The daily redaction (reminders.notifications_redact) reads only the rows still to blank.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(application__isnull=True) & ~models.Q(body="[redacted]"),
+                name="notification_to_redact",
+            ),
+            # The sweeper (tasks.dispatch_pending) reads only what is pending, oldest first.
+            models.Index(fields=["created_at"], condition=models.Q(state="pending"), name="notification_pending"),
         ]
 
     def __str__(self):

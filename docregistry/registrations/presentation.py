@@ -68,20 +68,25 @@ def decision_clock(application: Application, *, today: datetime.date | None = No
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
     """The day ``days`` Monday–Friday days after ``start`` (public holidays not counted)."""
-    day = start
-    while days > 0:
+    weeks, rest = divmod(days, 5)
+    day = start + datetime.timedelta(weeks=max(weeks, 0))
+    if weeks > 0 and rest == 0 and day.weekday() >= 5:
+        # From a weekend day, whole weeks land on a weekend: the last working day was the Friday before.
+        return day - datetime.timedelta(days=day.weekday() - 4)
+    while rest > 0:
         day += datetime.timedelta(days=1)
         if day.weekday() < 5:
-            days -= 1
+            rest -= 1
     return day
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Monday–Friday days after ``start`` up to and including ``end`` (public holidays not counted)."""
-    days = 0
-    day = start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
+    """Monday–Friday days after ``start`` up to and including ``end`` (public holidays not counted).
+
+    Arithmetic, not a walk over the days: a list page counts it for every row.
+    """
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    weekday = start.weekday()
+    return weeks * 5 + sum(1 for offset in range(1, rest + 1) if (weekday + offset) % 7 < 5)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from docregistry.accounts.models import Role, User
 from docregistry.public.tokens import REVIEW_FORM, scanned_document
@@ -38,7 +39,8 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     if user.role == Role.PHYSICIAN:
         return qs.filter(physician=user)
     if user.role == Role.INSTITUTION and user.institution_id:
-        return qs.filter(institution_id=user.institution_id).exclude(state=State.DRAFT)
+        # Only what was submitted at least once: a draft the physician withdrew never reached the institution.
+        return qs.filter(institution_id=user.institution_id, submitted_at__isnull=False).exclude(state=State.DRAFT)
     if (prefix := jurisdiction_prefix(user)) is not None:
         # Only what an institution has forwarded at least once: an application the
         # institution returned or the physician withdrew before that stays private.
@@ -181,11 +183,21 @@ def institutions_search(query: str, *, limit: int = 20) -> QuerySet[Institution]
 
 
 def applications_filter(qs: QuerySet[Application], filters: dict) -> QuerySet[Application]:
-    """The combinable search of the institution and authority lists; empty values are ignored."""
+    """The combinable search of the institution and authority lists; empty values are ignored.
+
+    Every condition is one an index answers: the name by prefix (a clerk types the surname
+    first, or the whole name), the ID number with the predicate of the partial unique index
+    on physician accounts, the submission dates as a range of the stored timestamps (a
+    ``__date`` lookup would compute a date for every row).
+    """
     if filters.get("name"):
-        qs = qs.filter(name__contains=filters["name"].strip())
+        qs = qs.filter(name__startswith=filters["name"].strip())
     if filters.get("id_number"):
-        qs = qs.filter(physician__id_number=filters["id_number"].strip().upper())
+        qs = qs.filter(
+            physician__in=User.objects.filter(role=Role.PHYSICIAN, id_number=filters["id_number"].strip().upper())
+            .exclude(id_number="")
+            .values("pk")
+        )
     if filters.get("number"):
         qs = qs.filter(number=normalize_application_number(filters["number"]))
     if filters.get("type"):
@@ -193,10 +205,15 @@ def applications_filter(qs: QuerySet[Application], filters: dict) -> QuerySet[Ap
     if filters.get("state"):
         qs = qs.filter(state=filters["state"])
     if filters.get("submitted_from"):
-        qs = qs.filter(submitted_at__date__gte=filters["submitted_from"])
+        qs = qs.filter(submitted_at__gte=local_midnight(filters["submitted_from"]))
     if filters.get("submitted_to"):
-        qs = qs.filter(submitted_at__date__lte=filters["submitted_to"])
+        qs = qs.filter(submitted_at__lt=local_midnight(filters["submitted_to"] + datetime.timedelta(days=1)))
     return qs.order_by("submitted_at", "pk")
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in the site's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 # ---- The physician's own records ------------------------------------------------
