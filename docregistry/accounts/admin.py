@@ -9,7 +9,11 @@ from .models import User
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "real_name", "role", "institution", "authority", "is_active"]
     list_filter = ["role", "is_active"]
-    search_fields = ["username", "real_name", "id_number", "mobile"]
+    # Exact or prefix lookups: an operator looks an account up by what the caller tells them.
+    search_fields = ["username__startswith", "=id_number", "=mobile", "real_name__startswith"]
+    list_select_related = ["institution", "authority"]
+    ordering = ["-id"]
+    show_full_result_count = False
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (

@@ -12,6 +12,7 @@ class RegionAdmin(admin.ModelAdmin):
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
     list_display = ["name", "region"]
+    list_select_related = ["region"]
     autocomplete_fields = ["region"]
 
 
@@ -19,6 +20,7 @@ class AuthorityAdmin(admin.ModelAdmin):
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "registration_number", "region", "is_active"]
     search_fields = ["name", "registration_number"]
+    list_select_related = ["region"]
     autocomplete_fields = ["region"]
 
 
@@ -32,6 +34,7 @@ class PracticeScopeAdmin(admin.ModelAdmin):
 @admin.register(RegistrationWindow)
 class RegistrationWindowAdmin(admin.ModelAdmin):
     list_display = ["authority", "starts_on", "ends_on"]
+    list_select_related = ["authority"]
 
 
 @admin.register(Application)
@@ -40,7 +43,11 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     list_display = ["number", "name", "type", "state", "institution", "submitted_at"]
     list_filter = ["state", "type"]
-    search_fields = ["number", "name"]
+    # Exact number, or the start of a name: both use an index on a table of millions of rows.
+    search_fields = ["=number", "name__startswith"]
+    list_select_related = ["institution"]
+    ordering = ["-id"]  # the primary key: no sort of the whole table (there is no index on created_at)
+    show_full_result_count = False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -56,3 +63,5 @@ class ApplicationAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "channel", "recipient", "state", "attempts"]
     list_filter = ["state", "channel"]
+    ordering = ["-id"]
+    show_full_result_count = False

@@ -1,0 +1,53 @@
+"""The admin lists read a fixed number of queries however many rows they show."""
+
+import pytest
+from django.urls import reverse
+
+from docregistry.accounts.models import Role
+from docregistry.registrations.models import Institution, Notification
+from tests.factories import InstitutionFactory, PhysicianFactory, StaffFactory, UserFactory, application_for
+
+LISTS = [
+    "admin:registrations_application_changelist",
+    "admin:registrations_institution_changelist",
+    "admin:registrations_notification_changelist",
+    "admin:accounts_user_changelist",
+]
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(role=Role.PHYSICIAN, is_staff=True, is_superuser=True, username="root"))
+    return client
+
+
+def add_rows(count: int) -> None:
+    for _ in range(count):
+        institution = InstitutionFactory()
+        StaffFactory(institution=institution)
+        application_for(PhysicianFactory(), institution, number=f"2026-110105-{Institution.objects.count():06d}")
+        Notification.objects.create(channel="sms", recipient="13800000000", body="x")
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_admin_list_queries_do_not_grow_with_rows(admin_client, name, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add_rows(1)
+    with CaptureQueriesContext(connection) as one:
+        assert admin_client.get(reverse(name)).status_code == 200
+    add_rows(6)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = admin_client.get(reverse(name))
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) >= 7
+
+
+def test_admin_application_search_by_exact_number_or_name_start(admin_client):
+    institution = InstitutionFactory()
+    application = application_for(PhysicianFactory(real_name="欧阳靖宇"), institution, number="2026-110105-000777")
+    url = reverse("admin:registrations_application_changelist")
+    assert list(admin_client.get(url, {"q": "2026-110105-000777"}).context["cl"].result_list) == [application]
+    assert list(admin_client.get(url, {"q": "欧阳"}).context["cl"].result_list) == [application]
+    assert list(admin_client.get(url, {"q": "靖宇"}).context["cl"].result_list) == []
