@@ -80,7 +80,11 @@ class Qualification(models.Model):
         # Plain B-tree indexes (not unique=True/db_index=True, which on PostgreSQL add a second
         # "_like" index per column that no query here uses and every import would maintain).
         constraints = [models.UniqueConstraint(fields=["certificate_code"], name="qualification_code_unique")]
-        indexes = [models.Index(fields=["id_number"], name="qualification_id_number")]
+        indexes = [
+            models.Index(fields=["id_number"], name="qualification_id_number"),
+            # The daily two-year-line warning reads one day's worth of qualifications by date.
+            models.Index(fields=["obtained_on"], name="qualification_obtained_on"),
+        ]
         verbose_name = _("qualification")
         verbose_name_plural = _("qualifications")
 

@@ -5,11 +5,10 @@ which day, so a second run on the same day writes nothing and sends nothing.
 """
 
 import datetime
-from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,7 @@ from docregistry.accounts.models import Role, SmsCode, User
 from qualifications.models import Qualification
 
 from .models import Application, Institution, Notification, Registration
-from .notifications import notification_queue
+from .notifications import notifications_queue_keyed
 from .workflow import jurisdiction_prefix
 
 INSTITUTION_WAIT_DAYS = 3
@@ -41,40 +40,51 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _sms(*, recipient: str, body: str, key: str) -> bool:
-    return notification_queue(channel=Notification.Channel.SMS, recipient=recipient, body=body, key=key) is not None
+def _sms(*, recipient: str, body: str, key: str) -> dict:
+    return {"channel": Notification.Channel.SMS, "recipient": recipient, "body": body, "key": key}
 
 
 def institution_reminders_queue(*, days: int = INSTITUTION_WAIT_DAYS, now: datetime.datetime | None = None) -> int:
-    """One SMS per institution that has applications waiting more than ``days`` days; at most one a day."""
+    """One SMS per institution that has applications waiting more than ``days`` days; at most one a day.
+
+    One grouped query for the counts, one for the institutions, one bulk write.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    waiting = (
+    counts = dict(
         Application.objects.filter(state=Application.State.SUBMITTED, submitted_at__lte=now - timedelta(days=days))
-        .values("institution")
+        .order_by()
+        .values_list("institution")
         .annotate(count=Count("pk"))
     )
-    counts = {row["institution"]: row["count"] for row in waiting if row["institution"]}
-    queued = 0
-    for institution in Institution.objects.filter(pk__in=counts, is_active=True).exclude(mobile=""):
-        with translation.override("zh-hans"):
+    institutions = Institution.objects.filter(pk__in=[pk for pk in counts if pk], is_active=True).exclude(mobile="")
+    rows = []
+    with translation.override("zh-hans"):
+        for pk, mobile in institutions.values_list("pk", "mobile"):
             body = _(
                 "%(count)s physician application(s) have been waiting for your review for more than %(days)s days. "
                 "Please handle them in the institution portal."
-            ) % {"count": counts[institution.pk], "days": days}
-        queued += _sms(recipient=institution.mobile, body=body, key=f"remind:institution:{institution.pk}:{today}")
-    return queued
+            ) % {"count": counts[pk], "days": days}
+            rows.append(_sms(recipient=mobile, body=body, key=f"remind:institution:{pk}:{today}"))
+    return notifications_queue_keyed(rows)
 
 
 def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.datetime | None = None) -> int:
-    """One SMS per clerk whose jurisdiction has institution-approved applications waiting more than ``days`` days."""
+    """One SMS per clerk whose jurisdiction has institution-approved applications waiting more than ``days`` days.
+
+    The database counts per region (a few hundred rows at most); each authority adds up the
+    regions its prefix covers.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    regions = Counter(
+    regions = dict(
         Application.objects.filter(
             state=Application.State.INSTITUTION_APPROVED,
             institution_decided_at__lte=now - timedelta(days=days),
-        ).values_list("institution__region_id", flat=True)
+        )
+        .order_by()
+        .values_list("institution__region_id")
+        .annotate(n=Count("pk"))
     )
     if not regions:
         return 0
@@ -83,19 +93,19 @@ def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.
         .exclude(mobile="")
         .select_related("authority__region")
     )
-    queued = 0
-    for clerk in clerks:
-        prefix = jurisdiction_prefix(clerk)
-        count = sum(n for code, n in regions.items() if code and code.startswith(prefix))
-        if not count:
-            continue
-        with translation.override("zh-hans"):
+    rows = []
+    with translation.override("zh-hans"):
+        for clerk in clerks:
+            prefix = jurisdiction_prefix(clerk)
+            count = sum(n for code, n in regions.items() if code and code.startswith(prefix))
+            if not count:
+                continue
             body = _(
                 "%(count)s application(s) approved by institutions in your jurisdiction have been waiting for more "
                 "than %(days)s days. Please review them in the authority portal."
             ) % {"count": count, "days": days}
-        queued += _sms(recipient=clerk.mobile, body=body, key=f"remind:authority:{clerk.pk}:{today}")
-    return queued
+            rows.append(_sms(recipient=clerk.mobile, body=body, key=f"remind:authority:{clerk.pk}:{today}"))
+    return notifications_queue_keyed(rows)
 
 
 def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: datetime.date | None = None) -> int:
@@ -104,38 +114,39 @@ def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: 
     The line is two years after the qualification was obtained; applying later
     requires six months of training and a passed assessment (SPEC section 3).
     Physicians with a registration in force or an application already submitted
-    are not warned.
+    are not warned. One query finds them all (the qualifications in the date window,
+    by the index on ``obtained_on``, each joined to its physician account), one bulk
+    write queues the warnings.
     """
     today = today or timezone.localdate()
-    qualifications = Qualification.objects.filter(
-        obtained_on__gt=add_years(today, -2),
-        obtained_on__lte=add_years(today + timedelta(days=days_before), -2),
+    accounts = User.objects.filter(
+        role=Role.PHYSICIAN, is_active=True, id_number=OuterRef("id_number"), mobile__gt=""
+    ).exclude(id_number="")
+    due = (
+        Qualification.objects.filter(
+            obtained_on__gt=add_years(today, -2),
+            obtained_on__lte=add_years(today + timedelta(days=days_before), -2),
+        )
+        .order_by()
+        .annotate(physician_id=Subquery(accounts.values("pk")[:1]))
+        .filter(physician_id__isnull=False)
+        .exclude(
+            Exists(Registration.objects.filter(physician_id=OuterRef("physician_id"), state=Registration.State.ACTIVE))
+        )
+        .exclude(Exists(Application.objects.filter(physician_id=OuterRef("physician_id"), state__in=APPLIED_STATES)))
+        .annotate(mobile=Subquery(accounts.values("mobile")[:1]))
+        .values_list("pk", "obtained_on", "physician_id", "mobile")
     )
-    by_id_number: dict[str, list] = {}
-    for qualification in qualifications:
-        by_id_number.setdefault(qualification.id_number, []).append(qualification)
-    if not by_id_number:
-        return 0
-    physicians = (
-        User.objects.filter(role=Role.PHYSICIAN, is_active=True, id_number__in=by_id_number)
-        .exclude(mobile="")
-        .exclude(registrations__state=Registration.State.ACTIVE)
-        .exclude(applications__state__in=APPLIED_STATES)
-        .distinct()
-    )
-    queued = 0
-    for physician in physicians:
-        for qualification in by_id_number[physician.id_number]:
-            deadline = add_years(qualification.obtained_on, 2)
-            with translation.override("zh-hans"):
-                body = _(
-                    "You obtained your qualification on %(date)s. If you do not apply for practice registration by "
-                    "%(deadline)s, you will first need six months of training and a passed assessment."
-                ) % {"date": qualification.obtained_on.isoformat(), "deadline": deadline.isoformat()}
-            queued += _sms(
-                recipient=physician.mobile, body=body, key=f"remind:two-year:{physician.pk}:{qualification.pk}"
-            )
-    return queued
+    rows = []
+    with translation.override("zh-hans"):
+        for qualification_pk, obtained_on, physician_pk, mobile in due:
+            deadline = add_years(obtained_on, 2)
+            body = _(
+                "You obtained your qualification on %(date)s. If you do not apply for practice registration by "
+                "%(deadline)s, you will first need six months of training and a passed assessment."
+            ) % {"date": obtained_on.isoformat(), "deadline": deadline.isoformat()}
+            rows.append(_sms(recipient=mobile, body=body, key=f"remind:two-year:{physician_pk}:{qualification_pk}"))
+    return notifications_queue_keyed(rows)
 
 
 @transaction.atomic

@@ -182,3 +182,49 @@ def test_old_texts_with_codes_or_passwords_are_blanked_but_application_notificat
     assert bodies[waiting.pk] == "验证码 111111"  # not sent yet: needed to send it
     for notification in Notification.objects.filter(application=application):
         assert notification.body != reminders.REDACTED
+
+
+def _queries(function, **kwargs) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function(**kwargs)
+    return len(captured.captured_queries)
+
+
+def test_reminders_take_the_same_queries_for_one_or_many_recipients(world, django_capture_on_commit_callbacks):
+    """Set-based: a grouped count, one read of the recipients, one bulk write, however many are reminded."""
+    two_years_ago = reminders.add_years(timezone.localdate(), -2)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            institution = InstitutionFactory()
+            application = application_for(PhysicianFactory(), institution)
+            Application.objects.filter(pk=application.pk).update(
+                state=Application.State.INSTITUTION_APPROVED,
+                submitted_at=timezone.now() - timedelta(days=9),
+                institution_decided_at=timezone.now() - timedelta(days=9),
+            )
+            submitted = application_for(PhysicianFactory(), institution)
+            Application.objects.filter(pk=submitted.pk).update(
+                state=Application.State.SUBMITTED, submitted_at=timezone.now() - timedelta(days=9)
+            )
+            qualification_for(PhysicianFactory(), obtained_on=two_years_ago + timedelta(days=10))
+            ClerkFactory(authority=Authority.objects.create(name="区卫健委", region_id="110105"), mobile="13600000002")
+
+    tasks = (
+        reminders.institution_reminders_queue,
+        reminders.authority_reminders_queue,
+        reminders.two_year_warnings_queue,
+    )
+    add(1)
+    with django_capture_on_commit_callbacks():
+        few = [_queries(task) for task in tasks]
+    Notification.objects.all().delete()
+    add(5)
+    with django_capture_on_commit_callbacks():
+        many = [_queries(task) for task in tasks]
+    assert many == few
+    assert Notification.objects.filter(key__startswith="remind:institution:").count() == 6
+    assert Notification.objects.filter(key__startswith="remind:two-year:").count() == 6
