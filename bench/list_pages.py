@@ -1,0 +1,433 @@
+"""Benchmark: every list, filter, queue, report and export page against a bare 20-row view.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dr_bench \\
+        .venv/bin/python bench/list_pages.py 1000000          # load 1 M applications, then measure
+    .venv/bin/python bench/list_pages.py 2000 --rounds 3     # SQLite smoke run (temporary file)
+
+Loads N applications over 200 institutions (one hospital holds a tenth of them), with one
+physician account and one roster qualification each, by ``COPY`` on PostgreSQL (``executemany``
+on SQLite) into the tables ``migrate`` made; every table the benchmark fills is emptied first, so
+use a database of its own. ``--no-load`` measures what an earlier run loaded.
+
+Then it requests every page in-process through the whole middleware stack (DEBUG off), the bare
+view included, interleaved: each round requests every page once, in a shuffled order. The bare
+view is one indexed query of 20 applications shown as a plain table in the institution portal's
+page shell (base template, navigation), i.e. the least a list page renders. For each page it
+prints p50 and p95 in milliseconds, the ratio of its p50 to the bare view's p50, and its query
+count. ``--passes K`` repeats the measurement K times and prints the min and median ratio.
+"""
+
+import argparse
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞宇浩然博文欣怡子涵思雨晨阳"
+BIG_SHARE = 10  # one application in ten goes to the big hospital
+INSTITUTIONS = 200
+DISTRICTS = ("110101", "110102", "110105", "110108")
+SPAN_DAYS = 5 * 365  # five years of applications, the newest a week ago
+PAGE_ROWS = 20
+DEEP_PAGE = 500
+
+
+def setup_django(database_url: str | None, tmp: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "docregistry.settings.test"
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ROOT_URLCONF = "bench_urls"
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+
+
+# ---- Loading ---------------------------------------------------------------------
+
+
+def state_of(i: int) -> str:
+    """2 % draft, 10 % waiting for the institution, 10 % for the authority, 63 % approved, the rest ended."""
+    r = (i * 7919) % 100
+    for bound, state in ((2, "draft"), (12, "submitted"), (22, "institution_approved"), (85, "authority_approved"),
+                         (90, "returned"), (93, "refused")):  # fmt: skip
+        if r < bound:
+            return state
+    return "withdrawn"
+
+
+def name_of(i: int) -> str:
+    return SURNAMES[i % len(SURNAMES)] + GIVEN[(i // 7) % len(GIVEN)] + ("" if i % 3 else GIVEN[(i // 11) % len(GIVEN)])
+
+
+def id_number_of(i: int) -> str:
+    from docregistry.registrations.demo import make_id_number
+
+    return make_id_number("110105", datetime.date(1970, 1, 1) + datetime.timedelta(days=i // 1000), i % 1000)
+
+
+def institution_of(i: int, first_id: int) -> int:
+    return first_id if i % BIG_SHARE == 0 else first_id + 1 + i % (INSTITUTIONS - 1)
+
+
+def rows_for(model, count: int, values) -> tuple[list[str], object]:
+    """Columns of ``model`` (all concrete ones, id included) and a generator of rows: ``values(i)`` gives
+    the columns that differ per row, every other column takes the field's default."""
+    fields = [f for f in model._meta.concrete_fields]
+    columns = [f.column for f in fields]
+    defaults = {}
+    for f in fields:
+        default = f.get_default() if f.has_default() else (None if f.null else "")
+        if f.get_internal_type() == "JSONField":
+            default = "{}" if default == {} else "[]"
+        defaults[f.column] = default
+
+    def generate():
+        for i in range(count):
+            row = dict(defaults)
+            row.update(values(i))
+            yield [row[c] for c in columns]
+
+    return columns, generate()
+
+
+def copy_rows(table: str, columns: list[str], rows) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", list(rows)
+            )
+            return
+
+        def text(value):
+            if value is None:
+                return r"\N"
+            if value is True:
+                return "t"
+            if value is False:
+                return "f"
+            return str(value)
+
+        buffer = io.StringIO()
+        for n, row in enumerate(rows, 1):
+            buffer.write("\t".join(text(v) for v in row))
+            buffer.write("\n")
+            if n % 100_000 == 0:
+                buffer.seek(0)
+                cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer, size=1 << 20)
+                buffer = io.StringIO()
+        buffer.seek(0)
+        cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer, size=1 << 20)
+
+
+def load(n: int) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from docregistry.accounts.models import Role, User
+    from docregistry.registrations.demo import make_certificate_code
+    from docregistry.registrations.models import Application, Authority, Institution, Notification, StatusChange
+    from qualifications.models import Qualification
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        # Start from empty tables (a database of its own: everything these tables hold is dropped).
+        models = (Notification, StatusChange, Application, Qualification, User, Institution, Authority)
+        if connection.vendor == "postgresql":
+            connection.cursor().execute(f"TRUNCATE {', '.join(m._meta.db_table for m in models)} CASCADE")
+        else:
+            for model in models:
+                model.objects.all().delete()
+
+        now = timezone.now().replace(microsecond=0)
+        first_inst = 1
+        columns, rows = rows_for(
+            Institution,
+            INSTITUTIONS,
+            lambda i: {
+                "id": first_inst + i,
+                "name": (
+                    "北京大学第一医院" if i == 0 else f"{SURNAMES[i % len(SURNAMES)]}{GIVEN[i % len(GIVEN)]}医院{i:03d}"
+                ),
+                "registration_number": f"PDY{i:05d}-911010516",
+                "address": "北京市朝阳区测试路1号",
+                "postcode": "100020",
+                "region_id": DISTRICTS[i % len(DISTRICTS)],
+                "responsible_person": "刘敏",
+                "mobile": f"139{i:08d}",
+                "license_checked": True,
+                "authorisation_checked": True,
+                "entrusted_id_checked": True,
+                "is_active": True,
+                "created_at": now,
+            },
+        )
+        copy_rows(Institution._meta.db_table, columns, rows)
+
+        first_user = 10
+        columns, rows = rows_for(
+            User,
+            n,
+            lambda i: {
+                "id": first_user + i,
+                "password": "!",
+                "username": f"p{i:07d}",
+                "role": Role.PHYSICIAN,
+                "real_name": name_of(i),
+                "id_number": id_number_of(i),
+                "mobile": f"13{i:09d}",
+                "is_active": True,
+                "date_joined": now,
+                "mobile_verified_at": now,
+            },
+        )
+        copy_rows(User._meta.db_table, columns, rows)
+
+        def qualification(i):
+            level, category = ("physician", "clinical") if i % 5 else ("assistant", "clinical")
+            obtained = datetime.date(2015 + i % 10, 9, 1)
+            id_number = id_number_of(i)
+            return {
+                "id": 1 + i,
+                "name": name_of(i),
+                "id_number": id_number,
+                "certificate_code": make_certificate_code(
+                    year=obtained.year, id_number=id_number, level=level, category=category
+                ),
+                "level": level,
+                "category": category,
+                "obtained_on": obtained,
+            }
+
+        columns, rows = rows_for(Qualification, n, qualification)
+        copy_rows(Qualification._meta.db_table, columns, rows)
+
+        oldest = now - datetime.timedelta(days=SPAN_DAYS + 7)
+        step = datetime.timedelta(seconds=SPAN_DAYS * 86400 / max(n, 1))
+
+        def application(i):
+            state = state_of(i)
+            created = oldest + step * i
+            submitted = None if state == "draft" else created + datetime.timedelta(hours=1)
+            past_institution = state in ("institution_approved", "authority_approved", "refused")
+            institution_decided = submitted + datetime.timedelta(days=1 + i % 5) if past_institution else None
+            decided = (
+                institution_decided + datetime.timedelta(days=i % 30, hours=i % 24)
+                if state in ("authority_approved", "refused")
+                else None
+            )
+            obtained = datetime.date(2015 + i % 10, 9, 1)
+            return {
+                "id": 1 + i,
+                "number": None if state == "draft" else f"{created.year}-110105-{i:07d}",
+                "type": "first" if i % 4 else "change",
+                "state": state,
+                "physician_id": first_user + i,
+                "institution_id": institution_of(i, first_inst),
+                "qualification_id": 1 + i,
+                "name": name_of(i),
+                "level": "physician" if i % 5 else "assistant",
+                "category": "clinical",
+                "qualification_code": make_certificate_code(
+                    year=obtained.year,
+                    id_number=id_number_of(i),
+                    level="physician" if i % 5 else "assistant",
+                    category="clinical",
+                ),
+                "physician_qualified_on": obtained,
+                "scope": "内科专业",
+                "practice_certificate_code": f"110110105{i % 1000000:06d}" if state == "authority_approved" else "",
+                "created_at": created,
+                "updated_at": decided or institution_decided or submitted or created,
+                "submitted_at": submitted,
+                "institution_decided_at": institution_decided,
+                "decided_at": decided,
+            }
+
+        columns, rows = rows_for(Application, n, application)
+        copy_rows(Application._meta.db_table, columns, rows)
+
+        authority = Authority.objects.create(name="北京市卫生健康委员会", region_id="110100")
+        User.objects.create_user("clerk", password="x", role=Role.AUTHORITY, authority=authority, mobile="13900000000")
+        User.objects.create_user(
+            "hospital", password="x", role=Role.INSTITUTION, institution_id=first_inst, mobile="13900000001"
+        )
+        User.objects.create_superuser("admin", password="x")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for model in (Institution, User, Qualification, Application):
+                    table = model._meta.db_table
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+    loaded = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Institution, User, Qualification, Application):
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    else:
+        connection.cursor().execute("ANALYZE")
+    print(
+        f"loaded {n:,} applications, {n:,} physicians, {n:,} qualifications, {INSTITUTIONS} institutions "
+        f"in {loaded:.1f} s; VACUUM ANALYZE {time.perf_counter() - started - loaded:.1f} s",
+        flush=True,
+    )
+
+
+# ---- The pages -------------------------------------------------------------------
+
+
+def pages(n: int) -> list[tuple[str, str, str]]:
+    """(label, user, url) for every page measured; the bare view first."""
+    from docregistry.registrations import pagination
+    from docregistry.registrations.models import Application
+
+    big = Application.objects.filter(institution_id=1).exclude(state="draft").order_by("submitted_at", "pk")
+    deep_rows = PAGE_ROWS * (DEEP_PAGE - 1)
+    deep_index = min(deep_rows, max(big.count() - PAGE_ROWS - 1, 0))
+    sample = big.filter(state="submitted")[deep_index // 10 : deep_index // 10 + 1].get()
+    inst_deep = big[deep_index : deep_index + 1].get()
+    queue = Application.objects.filter(state="institution_approved").order_by(
+        "institution_decided_at", "submitted_at", "pk"
+    )
+    queue_index = min(deep_rows, max(queue.count() - PAGE_ROWS - 1, 0))
+    queue_deep = queue[queue_index : queue_index + 1].get()
+    queued = queue[deep_index // 10 : deep_index // 10 + 1].get()
+    month = sample.submitted_at.date().replace(day=1)
+    dates = f"submitted_from={month}&submitted_to={month + datetime.timedelta(days=30)}"
+    inst_cursor = pagination.cursor_for(inst_deep, pagination.INSTITUTION_ORDER)
+    queue_cursor = pagination.cursor_for(queue_deep, pagination.QUEUE_ORDER)
+    physician = sample.physician.username
+    return [
+        ("bare 20-row view", "hospital", "/bench/bare/"),
+        ("institution list, page 1", "hospital", "/institution/"),
+        (f"institution list, page {DEEP_PAGE}", "hospital", f"/institution/?after={inst_cursor}"),
+        ("institution list, by name prefix", "hospital", f"/institution/?name={sample.name[0]}"),
+        ("institution list, by full name", "hospital", f"/institution/?name={sample.name}"),
+        ("institution list, by ID number", "hospital", f"/institution/?id_number={sample.physician.id_number}"),
+        ("institution list, by application number", "hospital", f"/institution/?number={sample.number}"),
+        ("institution list, by date range", "hospital", f"/institution/?{dates}"),
+        ("institution list, waiting only", "hospital", "/institution/?state=submitted"),
+        ("institution list, by type", "hospital", "/institution/?type=change"),
+        ("authority queue, page 1", "clerk", "/authority/"),
+        (f"authority queue, page {DEEP_PAGE}", "clerk", f"/authority/?after={queue_cursor}"),
+        ("authority queue, by name prefix", "clerk", f"/authority/?name={queued.name[0]}"),
+        ("authority queue, by full name", "clerk", f"/authority/?name={queued.name}"),
+        ("authority queue, by ID number", "clerk", f"/authority/?id_number={queued.physician.id_number}"),
+        ("authority queue, by date range", "clerk", f"/authority/?{dates}"),
+        ("authority list, approved", "clerk", "/authority/?state=authority_approved"),
+        ("authority list, any state", "clerk", "/authority/?state="),
+        ("authority institutions", "clerk", "/authority/institutions/"),
+        ("authority institutions, by name", "clerk", "/authority/institutions/?q=北京大学"),
+        ("reports", "clerk", "/authority/reports/"),
+        ("reports, one year", "clerk", "/authority/reports/?date_from=2025-01-01&date_to=2025-12-31"),
+        ("reports CSV export", "clerk", "/authority/reports/export.csv"),
+        ("reports XLSX export", "clerk", "/authority/reports/export.xlsx"),
+        ("physician's applications", physician, "/physician/applications/"),
+        ("admin applications", "admin", "/admin/registrations/application/"),
+        ("admin applications, by number", "admin", f"/admin/registrations/application/?q={sample.number}"),
+        ("admin applications, waiting", "admin", "/admin/registrations/application/?state__exact=submitted"),
+        ("admin qualifications", "admin", "/admin/qualifications/qualification/"),
+        ("admin users", "admin", "/admin/accounts/user/"),
+        ("admin institutions", "admin", "/admin/registrations/institution/"),
+        ("admin notifications", "admin", "/admin/registrations/notification/"),
+    ]
+
+
+def fetch(client, url: str) -> tuple[float, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(url)
+        if getattr(response, "streaming", False):
+            size = sum(len(chunk) for chunk in response.streaming_content)
+        else:
+            size = len(response.content)
+        elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {response.status_code}")
+    return elapsed, len(queries.captured_queries), size
+
+
+def measure(page_list, rounds: int, clients) -> dict[str, tuple[float, float, int]]:
+    times = {label: [] for label, _u, _url in page_list}
+    counts = {}
+    for label, user, url in page_list:  # warm-up, and the query count
+        fetch(clients[user], url)
+        counts[label] = fetch(clients[user], url)[1]
+    order = list(page_list)
+    for _round in range(rounds):
+        random.shuffle(order)
+        for label, user, url in order:
+            times[label].append(fetch(clients[user], url)[0])
+    result = {}
+    for label, values in times.items():
+        values.sort()
+        p95 = values[min(len(values) - 1, max(0, round(0.95 * len(values)) - 1))]
+        result[label] = (statistics.median(values), p95, counts[label])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="applications to load")
+    parser.add_argument("--rounds", type=int, default=20, help="requests of each page per pass")
+    parser.add_argument("--passes", type=int, default=1, help="measurement passes (min and median ratio)")
+    parser.add_argument("--no-load", action="store_true", help="measure the data an earlier run loaded")
+    args = parser.parse_args()
+
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        setup_django(os.environ.get("DATABASE_URL"), tmp)
+        from django.db import connection
+        from django.test import Client
+
+        from docregistry.accounts.models import User
+
+        if not args.no_load:
+            load(args.n)
+        n = args.n
+        page_list = pages(n)
+        clients = {}
+        for _label, username, _url in page_list:
+            if username not in clients:
+                clients[username] = Client()
+                clients[username].force_login(User.objects.get(username=username))
+        print(f"{connection.vendor}, {n:,} applications; {args.passes} pass(es) of {args.rounds} rounds", flush=True)
+        passes = []
+        for index in range(args.passes):
+            passes.append(measure(page_list, args.rounds, clients))
+            print(f"pass {index + 1} done, load average {os.getloadavg()[0]:.2f}", flush=True)
+        bare = [p["bare 20-row view"][0] for p in passes]
+        print(f"\n| page | p50 ms | p95 ms | ratio (min / median of {args.passes}) | queries |")
+        print("|---|---:|---:|---:|---:|")
+        for label, _user, _url in page_list:
+            p50s = [p[label][0] for p in passes]
+            p95s = [p[label][1] for p in passes]
+            ratios = [p[label][0] / b for p, b in zip(passes, bare, strict=True)]
+            print(
+                f"| {label} | {statistics.median(p50s):.1f} | {statistics.median(p95s):.1f} | "
+                f"{min(ratios):.1f}× / {statistics.median(ratios):.1f}× | {passes[-1][label][2]} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
