@@ -39,6 +39,7 @@ DISTRICTS = ("110101", "110102", "110105", "110108")
 SPAN_DAYS = 5 * 365  # five years of applications, the newest a week ago
 PAGE_ROWS = 20
 DEEP_PAGE = 500
+FIRST_USER = 10  # physician accounts from this id on; the clerk, the hospital and the admin after them
 
 
 def setup_django(database_url: str | None, tmp: str) -> None:
@@ -135,6 +136,132 @@ def copy_rows(table: str, columns: list[str], rows) -> None:
         cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer, size=1 << 20)
 
 
+def insert_series(model, n: int, expressions: dict[str, str], params: dict | None = None) -> None:
+    """``INSERT … SELECT … FROM generate_series(0, n - 1) AS i``: the database makes the rows itself.
+
+    ``expressions`` gives the SQL of the columns that differ per row (in terms of ``i`` and of
+    the named ``params``); every other column takes the field's default."""
+    from django.db import connection
+
+    columns, values, args = [], [], dict(params or {})
+    for field in model._meta.concrete_fields:
+        columns.append(field.column)
+        if field.column in expressions:
+            values.append(expressions[field.column])
+            continue
+        default = field.get_default() if field.has_default() else (None if field.null else "")
+        if field.get_internal_type() == "JSONField":
+            default = "{}" if default == {} else "[]"
+        args[f"default_{field.column}"] = default
+        values.append(f"%(default_{field.column})s")
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM generate_series(0, %(last)s) AS i"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**args, "last": n - 1})
+
+
+def load_by_generate_series(n: int, *, now, first_inst: int, first_user: int) -> None:
+    """The physicians, qualifications and applications of ``load`` on PostgreSQL, made by the server."""
+    from docregistry.accounts.models import User
+    from docregistry.registrations.models import Application
+    from qualifications.models import Qualification
+
+    # The same data as the Python rows of ``load`` (name_of, id_number_of, state_of), in SQL.
+    name = (
+        f"substr(%(surnames)s, i %% {len(SURNAMES)} + 1, 1) || substr(%(given)s, (i / 7) %% {len(GIVEN)} + 1, 1)"
+        f" || CASE WHEN i %% 3 = 0 THEN substr(%(given)s, (i / 11) %% {len(GIVEN)} + 1, 1) ELSE '' END"
+    )
+    first17 = "('110105' || to_char(DATE '1970-01-01' + i / 1000, 'YYYYMMDD') || lpad((i %% 1000)::text, 3, '0'))"
+    check = (
+        f"(SELECT substr('10X98765432', (sum(substr({first17}, k, 1)::int * (ARRAY[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[k])"
+        " %% 11)::int + 1, 1) FROM generate_series(1, 17) AS k)"
+    )
+    id_number = f"({first17} || {check})"
+    names = {"surnames": SURNAMES, "given": GIVEN}
+    insert_series(
+        User,
+        n,
+        {
+            "id": f"{first_user} + i",
+            "password": "'!'",
+            "username": "'p' || lpad(i::text, 7, '0')",
+            "role": "'physician'",
+            "real_name": name,
+            "id_number": id_number,
+            "mobile": "'13' || lpad(i::text, 9, '0')",
+            "is_active": "true",
+            "date_joined": "%(now)s",
+            "mobile_verified_at": "%(now)s",
+        },
+        {**names, "now": now},
+    )
+    level = "(CASE WHEN i %% 5 = 0 THEN 'assistant' ELSE 'physician' END)"
+    level_digit = "(CASE WHEN i %% 5 = 0 THEN '2' ELSE '1' END)"
+    year = "(2015 + i %% 10)"
+    insert_series(
+        Qualification,
+        n,
+        {
+            "id": "1 + i",
+            "name": name,
+            "id_number": id_number,
+            "certificate_code": f"{year}::text || '11' || {level_digit} || '10' || {id_number}",
+            "level": level,
+            "category": "'clinical'",
+            "obtained_on": f"make_date({year}, 9, 1)",
+        },
+        names,
+    )
+    state = (
+        "(CASE WHEN (i * 7919) %% 100 < 2 THEN 'draft' WHEN (i * 7919) %% 100 < 12 THEN 'submitted'"
+        " WHEN (i * 7919) %% 100 < 22 THEN 'institution_approved' WHEN (i * 7919) %% 100 < 85 THEN"
+        " 'authority_approved' WHEN (i * 7919) %% 100 < 90 THEN 'returned' WHEN (i * 7919) %% 100 < 93"
+        " THEN 'refused' ELSE 'withdrawn' END)"
+    )
+    created = "(%(oldest)s + i * %(step)s)"
+    submitted = f"(CASE WHEN {state} = 'draft' THEN NULL ELSE {created} + interval '1 hour' END)"
+    forwarded = (
+        f"(CASE WHEN {state} IN ('institution_approved', 'authority_approved', 'refused')"
+        f" THEN {created} + interval '1 hour' + (1 + i %% 5) * interval '1 day' END)"
+    )
+    decided = (
+        f"(CASE WHEN {state} IN ('authority_approved', 'refused') THEN {forwarded}"
+        " + (i %% 30) * interval '1 day' + (i %% 24) * interval '1 hour' END)"
+    )
+    oldest = now - datetime.timedelta(days=SPAN_DAYS + 7)
+    insert_series(
+        Application,
+        n,
+        {
+            "id": "1 + i",
+            "number": f"CASE WHEN {state} = 'draft' THEN NULL ELSE extract(year FROM {created} AT TIME ZONE"
+            " 'Asia/Shanghai')::int::text || '-110105-' || lpad(i::text, 7, '0') END",
+            "type": "CASE WHEN i %% 4 = 0 THEN 'change' ELSE 'first' END",
+            "state": state,
+            "physician_id": f"{first_user} + i",
+            "institution_id": f"CASE WHEN i %% {BIG_SHARE} = 0 THEN {first_inst}"
+            f" ELSE {first_inst} + 1 + i %% {INSTITUTIONS - 1} END",
+            "qualification_id": "1 + i",
+            "name": name,
+            "level": level,
+            "category": "'clinical'",
+            "qualification_code": f"{year}::text || '11' || {level_digit} || '10' || {id_number}",
+            "physician_qualified_on": f"make_date({year}, 9, 1)",
+            "scope": "'内科专业'",
+            "practice_certificate_code": f"CASE WHEN {state} = 'authority_approved'"
+            " THEN '110110105' || lpad((i %% 1000000)::text, 6, '0') ELSE '' END",
+            "created_at": created,
+            "updated_at": f"coalesce({decided}, {forwarded}, {submitted}, {created})",
+            "submitted_at": submitted,
+            "institution_decided_at": forwarded,
+            "decided_at": decided,
+        },
+        {**names, "oldest": oldest, "step": datetime.timedelta(seconds=SPAN_DAYS * 86400 / max(n, 1))},
+    )
+
+
 def load(n: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
@@ -179,88 +306,90 @@ def load(n: int) -> None:
         )
         copy_rows(Institution._meta.db_table, columns, rows)
 
-        first_user = 10
-        columns, rows = rows_for(
-            User,
-            n,
-            lambda i: {
-                "id": first_user + i,
-                "password": "!",
-                "username": f"p{i:07d}",
-                "role": Role.PHYSICIAN,
-                "real_name": name_of(i),
-                "id_number": id_number_of(i),
-                "mobile": f"13{i:09d}",
-                "is_active": True,
-                "date_joined": now,
-                "mobile_verified_at": now,
-            },
-        )
-        copy_rows(User._meta.db_table, columns, rows)
-
-        def qualification(i):
-            level, category = ("physician", "clinical") if i % 5 else ("assistant", "clinical")
-            obtained = datetime.date(2015 + i % 10, 9, 1)
-            id_number = id_number_of(i)
-            return {
-                "id": 1 + i,
-                "name": name_of(i),
-                "id_number": id_number,
-                "certificate_code": make_certificate_code(
-                    year=obtained.year, id_number=id_number, level=level, category=category
-                ),
-                "level": level,
-                "category": category,
-                "obtained_on": obtained,
-            }
-
-        columns, rows = rows_for(Qualification, n, qualification)
-        copy_rows(Qualification._meta.db_table, columns, rows)
-
-        oldest = now - datetime.timedelta(days=SPAN_DAYS + 7)
-        step = datetime.timedelta(seconds=SPAN_DAYS * 86400 / max(n, 1))
-
-        def application(i):
-            state = state_of(i)
-            created = oldest + step * i
-            submitted = None if state == "draft" else created + datetime.timedelta(hours=1)
-            past_institution = state in ("institution_approved", "authority_approved", "refused")
-            institution_decided = submitted + datetime.timedelta(days=1 + i % 5) if past_institution else None
-            decided = (
-                institution_decided + datetime.timedelta(days=i % 30, hours=i % 24)
-                if state in ("authority_approved", "refused")
-                else None
+        if connection.vendor == "postgresql":
+            load_by_generate_series(n, now=now, first_inst=first_inst, first_user=FIRST_USER)
+        else:
+            columns, rows = rows_for(
+                User,
+                n,
+                lambda i: {
+                    "id": FIRST_USER + i,
+                    "password": "!",
+                    "username": f"p{i:07d}",
+                    "role": Role.PHYSICIAN,
+                    "real_name": name_of(i),
+                    "id_number": id_number_of(i),
+                    "mobile": f"13{i:09d}",
+                    "is_active": True,
+                    "date_joined": now,
+                    "mobile_verified_at": now,
+                },
             )
-            obtained = datetime.date(2015 + i % 10, 9, 1)
-            return {
-                "id": 1 + i,
-                "number": None if state == "draft" else f"{created.year}-110105-{i:07d}",
-                "type": "first" if i % 4 else "change",
-                "state": state,
-                "physician_id": first_user + i,
-                "institution_id": institution_of(i, first_inst),
-                "qualification_id": 1 + i,
-                "name": name_of(i),
-                "level": "physician" if i % 5 else "assistant",
-                "category": "clinical",
-                "qualification_code": make_certificate_code(
-                    year=obtained.year,
-                    id_number=id_number_of(i),
-                    level="physician" if i % 5 else "assistant",
-                    category="clinical",
-                ),
-                "physician_qualified_on": obtained,
-                "scope": "内科专业",
-                "practice_certificate_code": f"110110105{i % 1000000:06d}" if state == "authority_approved" else "",
-                "created_at": created,
-                "updated_at": decided or institution_decided or submitted or created,
-                "submitted_at": submitted,
-                "institution_decided_at": institution_decided,
-                "decided_at": decided,
-            }
+            copy_rows(User._meta.db_table, columns, rows)
 
-        columns, rows = rows_for(Application, n, application)
-        copy_rows(Application._meta.db_table, columns, rows)
+            def qualification(i):
+                level, category = ("physician", "clinical") if i % 5 else ("assistant", "clinical")
+                obtained = datetime.date(2015 + i % 10, 9, 1)
+                id_number = id_number_of(i)
+                return {
+                    "id": 1 + i,
+                    "name": name_of(i),
+                    "id_number": id_number,
+                    "certificate_code": make_certificate_code(
+                        year=obtained.year, id_number=id_number, level=level, category=category
+                    ),
+                    "level": level,
+                    "category": category,
+                    "obtained_on": obtained,
+                }
+
+            columns, rows = rows_for(Qualification, n, qualification)
+            copy_rows(Qualification._meta.db_table, columns, rows)
+
+            oldest = now - datetime.timedelta(days=SPAN_DAYS + 7)
+            step = datetime.timedelta(seconds=SPAN_DAYS * 86400 / max(n, 1))
+
+            def application(i):
+                state = state_of(i)
+                created = oldest + step * i
+                submitted = None if state == "draft" else created + datetime.timedelta(hours=1)
+                past_institution = state in ("institution_approved", "authority_approved", "refused")
+                institution_decided = submitted + datetime.timedelta(days=1 + i % 5) if past_institution else None
+                decided = (
+                    institution_decided + datetime.timedelta(days=i % 30, hours=i % 24)
+                    if state in ("authority_approved", "refused")
+                    else None
+                )
+                obtained = datetime.date(2015 + i % 10, 9, 1)
+                return {
+                    "id": 1 + i,
+                    "number": None if state == "draft" else f"{created.year}-110105-{i:07d}",
+                    "type": "first" if i % 4 else "change",
+                    "state": state,
+                    "physician_id": FIRST_USER + i,
+                    "institution_id": institution_of(i, first_inst),
+                    "qualification_id": 1 + i,
+                    "name": name_of(i),
+                    "level": "physician" if i % 5 else "assistant",
+                    "category": "clinical",
+                    "qualification_code": make_certificate_code(
+                        year=obtained.year,
+                        id_number=id_number_of(i),
+                        level="physician" if i % 5 else "assistant",
+                        category="clinical",
+                    ),
+                    "physician_qualified_on": obtained,
+                    "scope": "内科专业",
+                    "practice_certificate_code": f"110110105{i % 1000000:06d}" if state == "authority_approved" else "",
+                    "created_at": created,
+                    "updated_at": decided or institution_decided or submitted or created,
+                    "submitted_at": submitted,
+                    "institution_decided_at": institution_decided,
+                    "decided_at": decided,
+                }
+
+            columns, rows = rows_for(Application, n, application)
+            copy_rows(Application._meta.db_table, columns, rows)
 
         authority = Authority.objects.create(name="北京市卫生健康委员会", region_id="110100")
         User.objects.create_user("clerk", password="x", role=Role.AUTHORITY, authority=authority, mobile="13900000000")
