@@ -61,6 +61,7 @@ serve: venv
 bench: venv
 	$(PY) bench/roster_import.py 100000
 	$(PY) bench/review_form.py
+	$(PY) bench/list_pages.py 20000  # SQLite; the 1 M figures need DATABASE_URL=postgres://…
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -11,6 +11,8 @@ import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -25,12 +27,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Extract
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from docregistry.accounts.models import User
+from docregistry.accounts.models import Role, User
 
 from .models import Application, Institution
 from .selectors import applications_reportable_to, local_midnight
+from .workflow import jurisdiction_prefix
 
 DECIDED_STATES = (Application.State.AUTHORITY_APPROVED, Application.State.REFUSED)
 
@@ -46,6 +50,7 @@ class Report:
     p90_days: float | None
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    computed_at: datetime.datetime | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -114,13 +119,12 @@ def decision_times(qs: QuerySet[Application]) -> tuple[int, float | None, float 
     return len(durations), median, percentile(durations, 90)
 
 
-def report_build(*, user: User, date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> Report:
-    """Counts by state, type and institution; median and 90th percentile of days to a decision.
+def report_figures(qs: QuerySet[Application]) -> dict:
+    """The figures of a report, as plain values (what the cache keeps).
 
     Three queries, each an aggregate the database computes: by (state, type), by institution,
     and the decision times; no application row is read into Python (on PostgreSQL).
     """
-    qs = report_applications(user=user, date_from=date_from, date_to=date_to)
     state_counts, type_counts = {}, {}
     for state, kind, n in qs.values_list("state", "type").annotate(n=Count("pk")).order_by():
         state_counts[state] = state_counts.get(state, 0) + n
@@ -129,6 +133,41 @@ def report_build(*, user: User, date_from: datetime.date | None = None, date_to:
     names = dict(Institution.objects.filter(pk__in=per_institution).values_list("pk", "name"))
     by_institution = sorted(((names.get(pk, ""), n) for pk, n in per_institution.items()), key=lambda r: (-r[1], r[0]))
     decided, median_days, p90_days = decision_times(qs)
+    return {
+        "state_counts": state_counts,
+        "type_counts": type_counts,
+        "by_institution": by_institution,
+        "decided": decided,
+        "median_days": median_days,
+        "p90_days": p90_days,
+        "computed_at": timezone.now(),
+    }
+
+
+def report_build(
+    *,
+    user: User,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    refresh: bool = False,
+) -> Report:
+    """Counts by state, type and institution; median and 90th percentile of days to a decision.
+
+    The figures of a jurisdiction and date range are kept in the cache for
+    ``REPORT_CACHE_SECONDS`` (0 computes them on every request); beat's ``refresh_reports``
+    recomputes the unfiltered report of every jurisdiction before it expires, so a clerk
+    opening the reports page never waits for a count of the whole table. ``refresh``
+    computes anew.
+    """
+    prefix = jurisdiction_prefix(user)
+    seconds = settings.REPORT_CACHE_SECONDS if prefix is not None else 0
+    key = f"report:v1:{prefix}:{date_from or ''}:{date_to or ''}"
+    figures = cache.get(key) if seconds and not refresh else None
+    if figures is None:
+        figures = report_figures(report_applications(user=user, date_from=date_from, date_to=date_to))
+        if seconds:
+            cache.set(key, figures, seconds)
+    state_counts, type_counts = figures["state_counts"], figures["type_counts"]
     return Report(
         total=sum(state_counts.values()),
         by_state=[
@@ -137,13 +176,28 @@ def report_build(*, user: User, date_from: datetime.date | None = None, date_to:
             if value != Application.State.DRAFT
         ],
         by_type=[(value, label, type_counts.get(value, 0)) for value, label in Application.Type.choices],
-        by_institution=by_institution,
-        decided=decided,
-        median_days=median_days,
-        p90_days=p90_days,
+        by_institution=figures["by_institution"],
+        decided=figures["decided"],
+        median_days=figures["median_days"],
+        p90_days=figures["p90_days"],
         date_from=date_from,
         date_to=date_to,
+        computed_at=figures["computed_at"],
     )
+
+
+def reports_refresh() -> int:
+    """Recompute the unfiltered report of every jurisdiction that has an active clerk. Returns how many."""
+    done = set()
+    clerks = User.objects.filter(role=Role.AUTHORITY, is_active=True, authority__isnull=False).select_related(
+        "authority__region"
+    )
+    for clerk in clerks:
+        prefix = jurisdiction_prefix(clerk)
+        if prefix not in done:
+            report_build(user=clerk, refresh=True)
+            done.add(prefix)
+    return len(done)
 
 
 def report_rows(report: Report) -> list[list]:

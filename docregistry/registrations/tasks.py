@@ -169,6 +169,16 @@ def purge_expired_sms_codes(older_than_days: int = 1) -> int:
     return count
 
 
+@shared_task
+def refresh_reports() -> int:
+    """Every few minutes: recompute each jurisdiction's report before its cached figures expire."""
+    from . import reports
+
+    count = reports.reports_refresh()
+    logger.info("refresh_reports: %s jurisdiction(s) recomputed", count)
+    return count
+
+
 @shared_task(ignore_result=True)
 def prerender_review_forms(application_ids: list[int]) -> int:
     """Render and cache the review form PDFs of these applications (one, or a batch to be printed).

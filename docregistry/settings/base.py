@@ -168,11 +168,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "docregistry.registrations.tasks.warn_two_year_line",
         "schedule": crontab(hour=10, minute=0),
     },
+    "refresh-reports": {"task": "docregistry.registrations.tasks.refresh_reports", "schedule": 240.0},
     "purge-expired-sms-codes": {
         "task": "docregistry.registrations.tasks.purge_expired_sms_codes",
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# How long the authority's report figures are kept (beat refreshes them every 4 minutes); 0: always computed.
+REPORT_CACHE_SECONDS = int(os.environ.get("REPORT_CACHE_SECONDS", "300"))
 
 # Render each review form PDF in the background when its application changes, so that
 # institutions print from the cache. Worth it only with a real worker (REDIS_URL).

@@ -16,4 +16,5 @@ WHITENOISE_USE_FINDERS = True
 # tests that need a real worker (marker celery_worker) switch eager mode off.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REPORT_CACHE_SECONDS = 0  # computed on every request; the test of the cache switches it on
 REVIEW_FORM_PRERENDER = False  # the test that covers it switches it on

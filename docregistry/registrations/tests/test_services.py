@@ -521,3 +521,23 @@ def test_a_registration_number_already_used_is_refused_and_nothing_sent(world, d
     assert "registration_number" in error.value.message_dict
     assert callbacks == []
     assert Institution.objects.filter(registration_number=world.institution.registration_number).count() == 1
+
+
+def test_report_figures_are_kept_until_beat_recomputes_them(world, settings):
+    from django.core.cache import cache
+
+    from docregistry.registrations.tasks import refresh_reports
+
+    settings.REPORT_CACHE_SECONDS = 300
+    cache.clear()
+    world.institution_approved()
+    first = reports.report_build(user=world.clerk)
+    assert first.total == 1 and first.computed_at is not None
+    world.institution_approved()
+    assert reports.report_build(user=world.clerk).total == 1  # the kept figures, with their time shown
+    assert refresh_reports.delay().get() == 1  # one jurisdiction
+    assert reports.report_build(user=world.clerk).total == 2
+    # a date range is kept apart from the unfiltered report
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert reports.report_build(user=world.clerk, date_from=tomorrow).total == 0
+    cache.clear()
