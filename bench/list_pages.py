@@ -518,6 +518,21 @@ def measure(page_list, rounds: int, clients) -> dict[str, tuple[float, float, in
     return result
 
 
+def print_table(page_list, passes) -> None:
+    bare = [p["bare 20-row view"][0] for p in passes]
+    print(f"\n| page | p50 ms | p95 ms | ratio (min / median of {len(passes)}) | queries |")
+    print("|---|---:|---:|---:|---:|")
+    for label, _user, _url in page_list:
+        p50s = [p[label][0] for p in passes]
+        p95s = [p[label][1] for p in passes]
+        ratios = [p[label][0] / b for p, b in zip(passes, bare, strict=True)]
+        print(
+            f"| {label} | {statistics.median(p50s):.1f} | {statistics.median(p95s):.1f} | "
+            f"{min(ratios):.1f}× / {statistics.median(ratios):.1f}× | {passes[-1][label][2]} |",
+            flush=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="applications to load")
@@ -544,10 +559,6 @@ def main() -> int:
                 clients[username] = Client()
                 clients[username].force_login(User.objects.get(username=username))
         print(f"{connection.vendor}, {n:,} applications; {args.passes} pass(es) of {args.rounds} rounds", flush=True)
-        passes = []
-        for index in range(args.passes):
-            passes.append(measure(page_list, args.rounds, clients))
-            print(f"pass {index + 1} done, load average {os.getloadavg()[0]:.2f}", flush=True)
         from docregistry.registrations import reports
 
         clerk = User.objects.get(username="clerk")
@@ -560,17 +571,11 @@ def main() -> int:
             f"report figures computed by the database (what beat's refresh_reports does): "
             f"min {min(computed):.0f} ms, median {statistics.median(computed):.0f} ms of 3"
         )
-        bare = [p["bare 20-row view"][0] for p in passes]
-        print(f"\n| page | p50 ms | p95 ms | ratio (min / median of {args.passes}) | queries |")
-        print("|---|---:|---:|---:|---:|")
-        for label, _user, _url in page_list:
-            p50s = [p[label][0] for p in passes]
-            p95s = [p[label][1] for p in passes]
-            ratios = [p[label][0] / b for p, b in zip(passes, bare, strict=True)]
-            print(
-                f"| {label} | {statistics.median(p50s):.1f} | {statistics.median(p95s):.1f} | "
-                f"{min(ratios):.1f}× / {statistics.median(ratios):.1f}× | {passes[-1][label][2]} |"
-            )
+        passes = []
+        for index in range(args.passes):
+            passes.append(measure(page_list, args.rounds, clients))
+            print(f"pass {index + 1} done, load average {os.getloadavg()[0]:.2f}", flush=True)
+            print_table(page_list, passes)
     return 0
 
 
