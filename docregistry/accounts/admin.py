@@ -10,7 +10,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "real_name", "role", "institution", "authority", "is_active"]
     list_filter = ["role", "is_active"]
     # Exact or prefix lookups: an operator looks an account up by what the caller tells them.
-    search_fields = ["username__startswith", "=id_number", "=mobile", "real_name__startswith"]
+    search_fields = ["username__startswith", "id_number__exact", "mobile__exact", "real_name__startswith"]
     list_select_related = ["institution", "authority"]
     ordering = ["-id"]
     show_full_result_count = False

@@ -43,8 +43,9 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     list_display = ["number", "name", "type", "state", "institution", "submitted_at"]
     list_filter = ["state", "type"]
-    # Exact number, or the start of a name: both use an index on a table of millions of rows.
-    search_fields = ["=number", "name__startswith"]
+    # The exact number uses its unique index (the admin's "=" would compare upper-cased values,
+    # which no index answers); a name prefix is an operator's occasional scan.
+    search_fields = ["number__exact", "name__startswith"]
     list_select_related = ["institution"]
     ordering = ["-id"]  # the primary key: no sort of the whole table (there is no index on created_at)
     show_full_result_count = False
