@@ -21,6 +21,7 @@ system-packages:
 run: system-packages venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
+	$(PY) manage.py make_signing_pair --if-missing
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: system-packages venv

@@ -6,14 +6,15 @@ Thin views over ``registrations.services`` and ``selectors``; the account pages 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from docregistry.accounts.models import Role
-from docregistry.http import client_ip, document_response
+from docregistry.http import client_ip, document_response, pdf_response
+from docregistry.public import certificates, signing
 from docregistry.registrations import selectors, services
 from docregistry.registrations.models import Application
 from docregistry.registrations.presentation import current_step
@@ -324,6 +325,18 @@ class DocumentDeleteView(PhysicianMixin, View):
         return HttpResponseRedirect(
             reverse("physicians:application_edit", args=[document.application_id]) + "#documents"
         )
+
+
+class CertificateView(PhysicianMixin, View):
+    """The electronic practice certificate of a registration in force, signed; another's is a 404."""
+
+    def get(self, request, pk):
+        registration = get_object_or_404(selectors.registrations_in_force(request.user), pk=pk)
+        if not signing.is_configured():
+            messages.error(request, signing.MSG_UNAVAILABLE)
+            return redirect("physicians:index")
+        issued = certificates.certificate_issue(registration=registration)
+        return pdf_response(certificates.certificate_pdf(issued), certificates.certificate_filename(issued))
 
 
 class DocumentDownloadView(PhysicianMixin, View):

@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/documents/", application_views.DocumentUploadView.as_view(), name="document_upload"),
     path("documents/<int:pk>/", application_views.DocumentDownloadView.as_view(), name="document"),
+    path("registrations/<int:pk>/certificate.pdf", application_views.CertificateView.as_view(), name="certificate"),
     path("documents/<int:pk>/delete/", application_views.DocumentDeleteView.as_view(), name="document_delete"),
     path("institutions/search/", application_views.InstitutionSearchView.as_view(), name="institution_search"),
 ]

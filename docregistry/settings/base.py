@@ -187,6 +187,14 @@ REVIEW_FORM_PRERENDER = os.environ.get("REVIEW_FORM_PRERENDER", "1" if REDIS_URL
 # Where the site is reached from outside: the QR codes on printed documents point here (/v/<token>/).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# The key and certificate (PEM files) that sign electronic practice certificates (PAdES);
+# `python manage.py make_signing_pair` writes a self-signed pair for development (make run does).
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", str(VAR_DIR / "signing" / "key.pem"))
+CERTIFICATE_SIGNING_CERT = os.environ.get("CERTIFICATE_SIGNING_CERT", str(VAR_DIR / "signing" / "cert.pem"))
+CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_PASSPHRASE", "")
+# FHIR identifier systems are this base and a name: urn:docregistry:practice-certificate-code, …
+FHIR_IDENTIFIER_BASE = os.environ.get("FHIR_IDENTIFIER_BASE", "urn:docregistry")
+
 # The public lookup and the FHIR API: at most N requests per client address in a window of S seconds.
 PUBLIC_THROTTLE = {
     "lookup": (int(os.environ.get("PUBLIC_LOOKUP_PER_MINUTE", "20")), 60),
