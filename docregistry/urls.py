@@ -15,6 +15,7 @@ urlpatterns = [
     path("qualifications/", include("qualifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("publicregister.urls")),
+    path("fhir/", include("publicregister.fhir_urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", lambda request: redirect(static("img/favicon.svg"), permanent=True)),
 ]
