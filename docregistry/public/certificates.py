@@ -20,6 +20,7 @@ from docregistry.registrations import reviewform
 from docregistry.registrations.models import Registration
 
 from . import register, tokens
+from .documents import Verification
 from .models import IssuedCertificate
 from .signing import sign_pdf
 
@@ -109,8 +110,6 @@ PRINTED = ("name", "level", "category", "scopes", "institution", "practice_area"
 
 
 def verify_certificate(ref: tokens.DocumentRef):
-    from .verify import Verification
-
     issued = (
         IssuedCertificate.objects.select_related(
             "registration__physician",

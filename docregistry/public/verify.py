@@ -5,9 +5,6 @@ and what the print itself states about the application — never the ID number, 
 e-mail or address.
 """
 
-import datetime
-from dataclasses import dataclass, field
-
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +13,11 @@ from django.utils.translation import gettext_lazy
 from docregistry.registrations.models import Application
 
 from . import tokens
+from .certificates import verify_certificate
+from .documents import Verification, display_date
 
 State = Application.State
+STATE_LABELS = dict(State.choices)  # a state this module does not know shows as its value, never a 500
 
 # "the application was … on <date>": what happened to it after the print.
 _HAPPENED = {
@@ -30,20 +30,6 @@ _HAPPENED = {
 }
 
 
-@dataclass
-class Verification:
-    """One verified document: rows of (label, value) as printed and as recorded now, and the warnings."""
-
-    kind: str
-    title: str
-    reference: str
-    printed: list[tuple[str, str]] = field(default_factory=list)
-    now: list[tuple[str, str]] = field(default_factory=list)
-    stale: str = ""  # the red warning: the print no longer says what the record says
-    caution: str = ""  # the record now is not in force (suspended, cancelled, …)
-    changed_on: datetime.date | None = None
-
-
 def verify(token: str) -> Verification:
     """The verification of the document a token names; Http404 for a forged, altered or unknown token."""
     ref = tokens.read_token(token)
@@ -51,19 +37,11 @@ def verify(token: str) -> Verification:
         raise Http404
     if ref.kind == tokens.REVIEW_FORM:
         return _verify_review_form(ref)
-    from .certificates import verify_certificate
-
     return verify_certificate(ref)
 
 
-def _date(value) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(timezone.localdate(value) if isinstance(value, datetime.datetime) else value, "DATE_FORMAT")
-
-
 def _state_since(state, since) -> str:
-    return _("%(state)s, since %(date)s") % {"state": state, "date": _date(since)}
+    return _("%(state)s, since %(date)s") % {"state": state, "date": display_date(since)}
 
 
 def _verify_review_form(ref: tokens.DocumentRef) -> Verification:
@@ -89,7 +67,7 @@ def _verify_review_form(ref: tokens.DocumentRef) -> Verification:
         (_("Type"), application.get_type_display()),
         (_("Name"), application.name),
         (_("Institution"), institution),
-        (_("State when printed"), _state_since(State(printed_state).label, printed_since)),
+        (_("State when printed"), _state_since(STATE_LABELS.get(printed_state, printed_state), printed_since)),
     ]
     result.now = [
         (
@@ -103,10 +81,10 @@ def _verify_review_form(ref: tokens.DocumentRef) -> Verification:
         result.now.append((_("Practice certificate code"), application.practice_certificate_code))
     if later:
         first = later[0]
-        happened = _HAPPENED.get(first.to_state, State(first.to_state).label)
+        happened = _HAPPENED.get(first.to_state, STATE_LABELS.get(first.to_state, first.to_state))
         result.changed_on = timezone.localdate(first.created_at)
         result.stale = _("This print is out of date: the application was %(what)s on %(date)s.") % {
             "what": happened,
-            "date": _date(first.created_at),
+            "date": display_date(first.created_at),
         }
     return result
