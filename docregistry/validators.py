@@ -25,7 +25,35 @@ PROVINCE_CODES = frozenset(
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-NAME_PATTERN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f·]+$")
+# The hanzi of GB 18030-2022 (87,887): the URO up to U+9FEF, Extensions A–F as far as that standard
+# takes them, and the twelve unified ideographs of the compatibility block. A name may hold exactly
+# these (and the middle dot); the fonts in static/fonts draw every one of them (a test walks them all).
+GB18030_HANZI_RANGES = (
+    (0x3400, 0x4DB5),  # Extension A
+    (0x4E00, 0x9FEF),  # CJK Unified Ideographs
+    (0xFA0E, 0xFA0F),  # the twelve unified ideographs of the compatibility block: 﨎 﨏
+    (0xFA11, 0xFA11),  # 﨑
+    (0xFA13, 0xFA14),  # 﨓 﨔
+    (0xFA1F, 0xFA1F),  # 﨟
+    (0xFA21, 0xFA21),  # 﨡
+    (0xFA23, 0xFA24),  # 﨣 﨤
+    (0xFA27, 0xFA29),  # 﨧 﨨 﨩
+    (0x20000, 0x2A6D6),  # Extension B
+    (0x2A700, 0x2B734),  # Extension C
+    (0x2B740, 0x2B81D),  # Extension D
+    (0x2B820, 0x2CEA1),  # Extension E
+    (0x2CEB0, 0x2EBE0),  # Extension F
+)
+NAME_PATTERN = re.compile("^[" + "".join(f"{chr(start)}-{chr(end)}" for start, end in GB18030_HANZI_RANGES) + "·]+$")
+NAME_MAX_HANZI = 25  # 统一姓名采集应用规范 (2016): a name field of at least 25 hanzi …
+NAME_MAX_LENGTH = 50  # … that is 50 characters, which minority names with · may use
+# Private-use code points that older GB 18030 decoders (Python's among them) return for ideographs
+# GB 18030-2005/2022 map to standard code points: fold them so the name prints and matches.
+NAME_PUA_FOLD = {
+    0xE816: 0x20087, 0xE817: 0x20089, 0xE818: 0x200CC, 0xE831: 0x215D7, 0xE83B: 0x2298F, 0xE855: 0x241FE,
+    0xE81E: 0x9FB4, 0xE826: 0x9FB5, 0xE82B: 0x9FB6, 0xE82C: 0x9FB7, 0xE832: 0x9FB8, 0xE843: 0x9FB9,
+    0xE854: 0x9FBA, 0xE864: 0x9FBB,
+}  # fmt: skip
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 POSTCODE_PATTERN = re.compile(r"^\d{6}$")
 CERTIFICATE_CODE_PATTERN = re.compile(r"^\d{4}\d{2}[12]\d{2}(\d{17}[\dX]|\d{15})$")
@@ -40,7 +68,9 @@ MSG_ID_REGION = _("The ID number does not start with a known province code.")
 MSG_NAME_CHARS = _(
     "Enter your real name as on your ID card: Chinese characters only, with · between parts of a minority name."
 )
-MSG_NAME_LENGTH = _("A real name has 2 to 20 characters.")
+MSG_NAME_LENGTH = _(
+    "A real name has 2 to 25 Chinese characters; a minority name with · may have up to 50 characters in all."
+)
 MSG_NAME_DOTS = _("The middle dot · may only stand between two parts of the name.")
 MSG_MOBILE = _("Enter an 11-digit mainland mobile number, such as 13800138000.")
 MSG_POSTCODE = _("A postcode has 6 digits.")
@@ -88,15 +118,16 @@ def validate_id_number(value: str) -> None:
 
 
 def normalize_real_name(value: str) -> str:
-    """Remove spaces (half- and full-width) and turn every kind of dot into ·."""
-    value = re.sub(r"[\s\u3000]+", "", value or "")
+    """Remove spaces (half- and full-width), turn every kind of dot into · and fold legacy private-use codes."""
+    value = re.sub(r"[\s\u3000]+", "", value or "").translate(NAME_PUA_FOLD)
     return "".join("·" if ch in NAME_DOTS else ch for ch in value)
 
 
 def validate_real_name(value: str) -> None:
     if not NAME_PATTERN.match(value or ""):
         raise ValidationError(MSG_NAME_CHARS, code="name_chars")
-    if not 2 <= len(value) <= 20:
+    limit = NAME_MAX_LENGTH if "·" in value else NAME_MAX_HANZI
+    if not 2 <= len(value) <= limit:
         raise ValidationError(MSG_NAME_LENGTH, code="name_length")
     if value.startswith("·") or value.endswith("·") or "··" in value:
         raise ValidationError(MSG_NAME_DOTS, code="name_dots")

@@ -27,7 +27,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class SignupForm(forms.Form):
     real_name = forms.CharField(
-        label=_("Real name"), max_length=40, help_text=_("As on your resident ID card, in Chinese characters.")
+        label=_("Real name"), max_length=80, help_text=_("As on your resident ID card, in Chinese characters.")
     )
     id_number = forms.CharField(
         label=_("Resident ID number"),
@@ -89,7 +89,7 @@ class CodeForm(forms.Form):
 
 
 class IdentityForm(forms.Form):
-    real_name = forms.CharField(label=_("Real name"), max_length=40)
+    real_name = forms.CharField(label=_("Real name"), max_length=80)
     id_number = forms.CharField(label=_("Resident ID number"), max_length=30)
 
 

@@ -89,6 +89,13 @@ MSG_NUMBER_CELL = _(
     "The spreadsheet stored this as a number and lost digits; format the column as text and enter it again."
 )
 MSG_TOO_LONG = _("The value is too long.")
+MSG_NAME_ENCODING = _(
+    "The name holds “%(char)s”, a character the file's encoding could not store (a GBK file cannot hold "
+    "rare characters); save the roster as UTF-8 or GB18030 and import it again."
+)
+# What a name turns into when it passed through an encoding that lacks one of its characters:
+# a question mark, the replacement character, or a code of GBK's user-defined (private-use) areas.
+ENCODING_DAMAGE = re.compile("[?？\ufffd\ue000-\uf8ff]")
 
 
 @dataclass(slots=True)
@@ -279,6 +286,8 @@ class RowValidator:
 
     def clean_name(self, raw) -> str:
         value = raw if isinstance(raw, str) and NAME_PATTERN.match(raw) else normalize_real_name(cell_text(raw))
+        if damaged := ENCODING_DAMAGE.search(value):
+            raise ValidationError(MSG_NAME_ENCODING % {"char": damaged.group()})
         validate_real_name(value)
         return value
 

@@ -55,7 +55,7 @@ class ImportBatch(models.Model):
 class Qualification(models.Model):
     """A record of the national qualification roster (医师资格)."""
 
-    name = models.CharField(_("name"), max_length=20)
+    name = models.CharField(_("name"), max_length=50)
     id_number = models.CharField(_("resident ID number"), max_length=18)
     certificate_code = models.CharField(_("qualification certificate code"), max_length=27)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)

@@ -76,7 +76,7 @@ class Loader:
         for table in (CHUNK, SEEN):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {CHUNK} (row_no integer NOT NULL, name varchar(20) NOT NULL, "
+            f"CREATE TEMPORARY TABLE {CHUNK} (row_no integer NOT NULL, name varchar(50) NOT NULL, "
             f"id_number varchar(18) NOT NULL, certificate_code varchar(27) NOT NULL, level varchar(16) NOT NULL, "
             f"category varchar(16) NOT NULL, obtained_on {date_type} NOT NULL, extra {extra_type} NOT NULL)"
         )

@@ -29,7 +29,7 @@ class User(AbstractUser):
     """
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PHYSICIAN)
-    real_name = models.CharField(_("real name"), max_length=20, blank=True)
+    real_name = models.CharField(_("real name"), max_length=50, blank=True)
     id_number = models.CharField(_("resident ID number"), max_length=18, blank=True)
     mobile = models.CharField(_("mobile"), max_length=11, blank=True)
     mobile_verified_at = models.DateTimeField(_("mobile verified at"), null=True, blank=True)

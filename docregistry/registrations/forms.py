@@ -28,7 +28,7 @@ class IdPrefixMixin:
 class ApplicationSearchForm(forms.Form):
     """Any single condition or any combination; every field may stay empty."""
 
-    name = forms.CharField(label=_("Name"), required=False, max_length=20)
+    name = forms.CharField(label=_("Name"), required=False, max_length=60)
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=18)
     number = forms.CharField(label=_("Application number"), required=False, max_length=40)
     type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Any"))] + Application.Type.choices)

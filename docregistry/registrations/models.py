@@ -145,7 +145,7 @@ class Application(models.Model):
     )
 
     # Cover
-    name = models.CharField(_("name"), max_length=20)
+    name = models.CharField(_("name"), max_length=50)
     level = models.CharField(_("qualification level"), max_length=16, choices=Level.choices)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     qualification_code = models.CharField(_("qualification certificate code"), max_length=27)

@@ -105,7 +105,11 @@ def test_names_are_normalised_then_accepted(typed, stored):
         ("张伟1", "name_chars"),
         ("zhangwei", "name_chars"),
         ("张", "name_length"),
-        ("张" * 21, "name_length"),
+        ("张" * 26, "name_length"),
+        ("阿" * 25 + "·" + "买" * 25, "name_length"),
+        ("张\u9ff0", "name_chars"),  # Unicode 14, not in GB 18030-2022: no font draws it
+        ("张\U00031350", "name_chars"),  # Extension G, not in GB 18030-2022
+        ("张\ue000", "name_chars"),  # private use
         ("·张伟", "name_dots"),
         ("张··伟", "name_dots"),
     ],
@@ -116,9 +120,42 @@ def test_names_with_letters_digits_or_stray_dots_are_refused(name, code):
     assert excinfo.value.code == code
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=2, max_size=20))
-def test_any_han_name_of_two_to_twenty_characters_is_accepted(name):
+GB18030_HANZI = st.one_of(
+    *(st.characters(min_codepoint=start, max_codepoint=end) for start, end in v.GB18030_HANZI_RANGES)
+)
+
+
+@given(st.text(alphabet=GB18030_HANZI, min_size=2, max_size=25))
+def test_any_name_of_two_to_25_gb18030_hanzi_is_accepted(name):
     v.validate_real_name(name)
+
+
+@given(st.lists(st.text(alphabet=GB18030_HANZI, min_size=1, max_size=16), min_size=2, max_size=4))
+def test_minority_names_with_dots_are_accepted_up_to_50_characters(parts):
+    name = "·".join(parts)
+    if len(name) <= 50:
+        v.validate_real_name(name)
+    else:
+        with pytest.raises(ValidationError):
+            v.validate_real_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "blocks"),
+    [("刘䶮", "Extension A"), ("𠮷野", "Extension B"), ("张𪜀", "Extension C"), ("王𫠝", "Extension D"),
+     ("李𫠠", "Extension E"), ("赵𬺰", "Extension F"), ("﨑", "compatibility")],
+)  # fmt: skip
+def test_rare_characters_of_every_gb18030_block_are_accepted(name, blocks):
+    v.validate_real_name(name if len(name) > 1 else "山" + name)
+
+
+def test_the_accepted_hanzi_are_the_87887_of_gb18030_2022():
+    assert sum(end - start + 1 for start, end in v.GB18030_HANZI_RANGES) == 87_887
+
+
+def test_legacy_private_use_codes_fold_to_the_standard_characters():
+    assert v.normalize_real_name("张\ue81e") == "张\u9fb4"
+    assert v.normalize_real_name("\ue816伟") == "\U00020087伟"
 
 
 @pytest.mark.parametrize("typed", ["13800138000", "+86 138 0013 8000", "138-0013-8000", "１３８００１３８０００"])

@@ -63,6 +63,15 @@ def test_correcting_the_name_re_matches_and_is_audited(client, world, caplog):
     assert "identity corrected" in caplog.text and "陈小明 -> 陈晓明" in caplog.text
 
 
+def test_a_rare_long_name_can_be_corrected_to_and_is_stored_whole(client, world):
+    user, _qualification = make_typo_physician(world)
+    client.force_login(user)
+    name = "艾合买提江·𠮷𪜀𫠝𬺰·阿不都克力木·热西提"
+    client.post(reverse("physicians:qualification"), {"real_name": name, "id_number": user.id_number})
+    user.refresh_from_db()
+    assert user.real_name == name
+
+
 def test_a_corrected_id_number_is_validated_again(client, world):
     user, _ = make_typo_physician(world)
     client.force_login(user)

@@ -235,3 +235,22 @@ def test_a_taken_username_is_refused(client, django_capture_on_commit_callbacks)
     factories.PhysicianFactory(username="wangxm")
     response = signup(client, django_capture_on_commit_callbacks)
     assert escape(str(accounts.MSG_USERNAME_TAKEN)) in page(response)
+
+
+LONG_MINORITY_NAME = "阿卜杜热合曼·买买提依明·阿不都克力木·艾合买提江·热西提·吐尔逊托合提·巴拉提"  # 41 characters
+
+
+@pytest.mark.parametrize("name", ["刘䶮", "𠮷野家", "欧阳" + "𬺰" * 23, LONG_MINORITY_NAME])
+def test_rare_and_long_names_sign_up_as_typed(client, django_capture_on_commit_callbacks, name):
+    response = signup(client, django_capture_on_commit_callbacks, real_name=name)
+    assert response.status_code == 302, page(response)
+    assert User.objects.get(username="wangxm").real_name == name
+
+
+def test_a_name_over_25_hanzi_is_refused_next_to_the_field(client, django_capture_on_commit_callbacks):
+    from docregistry.validators import MSG_NAME_LENGTH
+
+    response = signup(client, django_capture_on_commit_callbacks, real_name="张" * 26)
+    assert response.status_code == 200
+    assert escape(str(MSG_NAME_LENGTH)) in page(response)
+    assert 'value="' + "张" * 26 + '"' in page(response)

@@ -52,6 +52,45 @@ def test_csv_in_every_encoding_imports_the_same_records(tmp_path, encoding):
     assert stored.batch_id == batch.pk
 
 
+def test_gb18030_file_with_four_byte_extension_b_names_imports(tmp_path):
+    long_name = "阿卜杜热合曼·买买提依明·阿不都克力木·艾合买提江·热西提"  # 29 characters
+    rows = [person(1, name="𠮷野"), person(2, name="刘䶮"), person(3, name="张𪚥"), person(4, name=long_name)]
+    path = write_csv(tmp_path, rows, encoding="gb18030")
+    assert "𠮷".encode("gb18030") in path.read_bytes() and len("𠮷".encode("gb18030")) == 4
+    batch = run(path)
+    assert batch.state == ImportBatch.State.DONE, batch.errors
+    assert sorted(Qualification.objects.values_list("name", flat=True)) == sorted(row[0] for row in rows)
+
+
+def test_gb18030_private_use_codes_of_old_encoders_become_the_standard_characters(tmp_path):
+    path = tmp_path / "roster.csv"
+    row = person(1, name="X")
+    line = ",".join(row).encode("gb18030").replace(b"X", b"\xd5\xc5\xfe\x59")  # 张 + FE59, U+9FB4 since 2005
+    path.write_bytes(",".join(HEADER).encode("gb18030") + b"\r\n" + line + b"\r\n")
+    batch = run(path)
+    assert batch.state == ImportBatch.State.DONE, batch.errors
+    assert Qualification.objects.get().name == "张\u9fb4"
+
+
+@pytest.mark.parametrize(
+    ("written", "char"),
+    [
+        ("刘?".encode("gbk"), "?"),  # the exporter replaced the character it could not encode
+        ("刘".encode("gbk") + b"\xaa\xa1", "\ue000"),  # a self-made character in GBK's user-defined area
+    ],
+)
+def test_a_gbk_file_that_cannot_hold_the_name_is_reported_by_row(tmp_path, written, char):
+    path = tmp_path / "roster.csv"
+    good = ",".join(person(1, name="张伟")).encode("gbk")
+    broken = ",".join(person(2, name="X")).encode("gbk").replace(b"X", written)
+    path.write_bytes(b"\r\n".join([",".join(HEADER).encode("gbk"), good, broken, b""]))
+    batch = run(path)
+    assert batch.state == ImportBatch.State.FAILED
+    assert errors_of(batch) == [(3, "姓名", str(importers.MSG_NAME_ENCODING % {"char": char}))]
+    assert "UTF-8" in batch.errors[0]["message"] and "GB18030" in batch.errors[0]["message"]
+    assert not Qualification.objects.exists()
+
+
 def test_xlsx_with_text_and_date_cells(tmp_path):
     rows = [person(1), person(2, level=Level.ASSISTANT, category=Category.DENTAL)]
     rows[0][5] = datetime.datetime(2024, 9, 1)  # an Excel date cell
