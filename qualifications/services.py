@@ -1,8 +1,11 @@
 """The qualification roster: importing roster files (matching is ``selectors.qualification_match``)."""
 
+import contextlib
 import logging
+import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.core.cache import cache
@@ -86,7 +89,10 @@ def roster_import(
     and the database work (``staging.Loader``'s thread) overlap chunk by chunk; progress
     is reported through the cache, since the transaction hides it until the end.
     """
-    path = Path(path or batch.file.path)
+    if path is None:
+        with local_copy(batch.file) as local:
+            return roster_import(batch=batch, path=local, progress=progress)
+    path = Path(path)
     started = time.monotonic()
     # Claim the batch with a conditional UPDATE: a task delivered twice runs it only once.
     claimed = ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.PENDING).update(
@@ -171,6 +177,26 @@ def roster_import(
         batch.error_count,
     )
     return batch
+
+
+@contextlib.contextmanager
+def local_copy(file) -> Iterator[Path]:
+    """A path to the stored file: itself in the local folder, a temporary copy from object storage.
+
+    The readers need a real file (encoding sniffing reads a CSV twice, a workbook is a ZIP).
+    """
+    try:
+        local = Path(file.path)
+    except NotImplementedError:  # object storage has no local path
+        local = None
+    if local is not None:
+        yield local
+        return
+    with tempfile.NamedTemporaryFile(prefix="roster-", suffix=Path(file.name).suffix) as copy:
+        with file.open("rb") as source:
+            shutil.copyfileobj(source, copy, 1 << 20)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def _report(batch: ImportBatch, rows_done: int, progress) -> None:

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "docregistry.replica.ReportsOnReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -82,6 +83,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A read replica (PostgreSQL streaming replication) for the report page and its exports; see docregistry/replica.py.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the primary's test database
+DATABASE_ROUTERS = ["docregistry.replica.ReplicaRouter"]
+REPLICA_VIEWS = ["authority:reports", "authority:report_csv", "authority:report_xlsx"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -114,6 +123,32 @@ STORAGES = {
 # Uploaded documents live outside the web root and are served only by views
 # that check who is asking; there is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "private"))
+# Stateless web nodes: with STORAGE_URL (s3://bucket/optional/prefix) or AWS_STORAGE_BUCKET_NAME, uploads
+# (documents, roster files) live in object storage through django-storages' S3 backend, so every web
+# node and worker reads the same files; credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+# (or the instance's role), AWS_S3_ENDPOINT_URL names a non-AWS server (MinIO, Ceph, a cloud's OSS).
+
+
+def object_storage(environ) -> dict | None:
+    """The S3 storage the environment names, or None for the local folder."""
+    url = environ.get("STORAGE_URL", "")
+    if not url and not environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return None
+    bucket, _, prefix = (url.removeprefix("s3://") or environ["AWS_STORAGE_BUCKET_NAME"]).partition("/")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "location": prefix.strip("/") or environ.get("AWS_LOCATION", ""),
+            "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+            "file_overwrite": False,  # a generated name never replaces another upload
+            "querystring_auth": True,  # files are served only through views that check who asks
+        },
+    }
+
+
+STORAGES["default"] = object_storage(os.environ) or STORAGES["default"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -18,3 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REPORT_CACHE_SECONDS = 0  # computed on every request; the test of the cache switches it on
 REVIEW_FORM_PRERENDER = False  # the test that covers it switches it on
+# A stand-in read replica: a second connection to the test database. Routing to it is off
+# (REPLICA_VIEWS empty) except in the test that switches it on (docregistry/tests/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_VIEWS = []
