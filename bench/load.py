@@ -20,6 +20,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -157,6 +158,7 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
             return server  # it answers
         except OSError:  # not listening yet, or too busy starting to answer
             if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
                 sys.exit((SCRATCH / "gunicorn.log").read_text())
             time.sleep(0.5)
 
@@ -189,6 +191,13 @@ def main() -> None:
         sys.exit("set DATABASE_URL=postgres://… (and REDIS_URL=redis://…): the benchmark is of the production stack")
     if not os.environ.get("REDIS_URL"):
         sys.exit("set REDIS_URL=redis://…: the production stack has the cache and broker in Redis")
+    try:
+        _run(args)
+    finally:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+def _run(args) -> None:
     redis_url = os.environ["REDIS_URL"]
     os.environ.update(ENV)
     os.environ.pop("REDIS_URL")  # seeding runs its tasks in-process; the web nodes use Redis
@@ -198,9 +207,10 @@ def main() -> None:
 
     env = {**os.environ, "REDIS_URL": redis_url, "CELERY_QUEUE": f"load-bench-{os.getpid()}"}
     port = free_port()
-    server = start_gunicorn(env, port)
     prefix = SCRATCH / "locust"
+    server = None
     try:
+        server = start_gunicorn(env, port)
         started = time.monotonic()
         subprocess.run(  # noqa: S603
             [
@@ -213,8 +223,9 @@ def main() -> None:
         )  # fmt: skip
         seconds = time.monotonic() - started
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
     workers = os.environ.get("WEB_CONCURRENCY") or "gunicorn.conf.py's default"
     print(f"gunicorn workers: {workers}; {os.cpu_count()} cores; load average now {os.getloadavg()[0]:.1f}")
     sys.exit(1 if report(prefix, seconds) else 0)

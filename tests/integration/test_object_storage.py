@@ -54,7 +54,7 @@ class S3:
 
 
 @pytest.fixture
-def s3(settings, monkeypatch):
+def s3(settings, monkeypatch, tmp_path):
     """moto's S3 server on a free port, a fresh bucket, and this process's default storage pointed at it."""
     pytest.importorskip("moto.server")
     from moto.server import ThreadedMotoServer
@@ -68,6 +68,7 @@ def s3(settings, monkeypatch):
         for name, value in store.env.items():
             monkeypatch.setenv(name, value)
         settings.STORAGES = {**settings.STORAGES, "default": object_storage(store.env)}
+        settings.MEDIA_ROOT = tmp_path / "media"  # must stay empty
         yield store
     finally:
         server.stop()
@@ -94,7 +95,7 @@ def test_a_document_is_stored_in_the_bucket_and_served_back_to_its_owner(s3, cli
     )
     document = application.documents.get()
     assert s3.keys() == [f"uploads/{document.file.name}"]
-    assert not any(Path(settings.MEDIA_ROOT).rglob("*.pdf"))  # nothing on this node's disk
+    assert not Path(settings.MEDIA_ROOT).exists()  # nothing on this node's disk
     response = client.get(reverse("physicians:document", args=[document.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
