@@ -46,6 +46,7 @@ ENV = {
     "LOG_FORMAT": "line",
     "REVIEW_FORM_PRERENDER": "0",
     "SMS_BACKEND": "docregistry.accounts.sms.locmem.SmsBackend",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
 }
 
 
@@ -184,7 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", default="3m", help="locust's --run-time: 3m, 20s, …")
-    parser.add_argument("--physicians", type=int, default=500)
+    parser.add_argument("--physicians", type=int, default=300)
     parser.add_argument("--institutions", type=int, default=20)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
