@@ -5,8 +5,9 @@ from docregistry.registrations.forms import (
     ApplicationSearchForm,  # noqa: F401 - the shared search
     IdPrefixMixin,
 )
-from docregistry.registrations.models import Institution, Region
-from docregistry.registrations.services import CHECKLIST, REFUSAL_GROUNDS
+from docregistry.registrations.grounds import ground_choices
+from docregistry.registrations.models import Institution, Region, Registration
+from docregistry.registrations.services import CHECKLIST
 
 
 class OpenByNumberForm(forms.Form):
@@ -43,7 +44,7 @@ class ReturnForm(IdPrefixMixin, forms.Form):
 class RefuseForm(IdPrefixMixin, forms.Form):
     id_prefix = "refuse"
     ground = forms.ChoiceField(
-        label=_("Legal ground"), choices=[("", _("Choose the legal ground")), *REFUSAL_GROUNDS.items()]
+        label=_("Legal ground"), choices=lambda: [("", _("Choose the legal ground")), *ground_choices("refusal")]
     )
     comment = forms.CharField(
         label=_("Details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
@@ -86,3 +87,34 @@ class ReportForm(forms.Form):
     date_to = forms.DateField(
         label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+# ---- The register ----------------------------------------------------------------
+
+
+class RegisterSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or certificate code"), required=False, max_length=30)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=lambda: [("", _("Any")), *Registration.State.choices]
+    )
+
+
+class RegisterDecisionForm(forms.Form):
+    """Suspend, cancel or revoke: a statutory ground of the decision's kind, and the details."""
+
+    ground = forms.ChoiceField(label=_("Legal ground"))
+    comment = forms.CharField(
+        label=_("Details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [("", "---------"), *ground_choices(kind)]
+
+
+class SuspendForm(RegisterDecisionForm):
+    until = forms.DateField(label=_("Suspended until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReinstateForm(forms.Form):
+    comment = forms.CharField(label=_("Details"), required=False, max_length=500)

@@ -3,7 +3,7 @@ from django.urls import path
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import portal_auth_urls
 
-from . import views
+from . import register_views, views
 
 app_name = "authority"
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
     path("institutions/<int:pk>/reactivate/", views.InstitutionReactivateView.as_view(), name="institution_reactivate"),
     path("windows/", views.WindowListView.as_view(), name="windows"),
     path("windows/<int:pk>/delete/", views.WindowDeleteView.as_view(), name="window_delete"),
+    path("register/", register_views.RegisterListView.as_view(), name="register"),
+    path("register/<int:pk>/", register_views.RegisterDetailView.as_view(), name="registration"),
+    path("register/<int:pk>/<str:action>/", register_views.RegisterDetailView.as_view(), name="registration_action"),
     path("reports/", views.ReportView.as_view(), name="reports"),
     path("reports/export.csv", views.ReportCsvView.as_view(), name="report_csv"),
     path("reports/export.xlsx", views.ReportXlsxView.as_view(), name="report_xlsx"),

@@ -16,6 +16,7 @@ from docregistry.accounts.models import Role
 from docregistry.http import client_ip, document_response, pdf_response
 from docregistry.public import certificates, signing
 from docregistry.registrations import selectors, services
+from docregistry.registrations.grounds import RIGHTS_NOTICE
 from docregistry.registrations.models import Application
 from docregistry.registrations.presentation import current_step
 from docregistry.registrations.workflow import EDITABLE_STATES
@@ -214,6 +215,7 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             roles=dict(Role.choices),
             can_edit=dossier.application.state in EDITABLE_STATES,
             window_notice=window_notice(dossier.application) if "submit" in actions else "",
+            rights_notice=RIGHTS_NOTICE,
             **kwargs,
         )
 

@@ -218,8 +218,18 @@ def _institution_field():
     )
 
 
+def _extra_scopes_field():
+    return forms.MultipleChoiceField(
+        label=_("Further practice scopes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("增加执业范围: tick every further scope you apply for; untick one to remove it."),
+    )
+
+
 # The fields whose form field is not the model's own.
 FIELD_OVERRIDES = {
+    "extra_scopes": _extra_scopes_field,
     "institution": _institution_field,
     "title": _title_field,
     "teaching_title": _teaching_title_field,
@@ -242,6 +252,8 @@ class ApplicationFormBase(forms.ModelForm):
                 self.fields["education"].choices = [*EDUCATION_CHOICES, (current, current)]
         if "health_status" in self.fields:
             self.fields["health_status"].widget.attrs["placeholder"] = _("for example 良好 (good)")
+        if "extra_scopes" in self.fields:
+            self.fields["extra_scopes"].choices = [(scope, scope) for scope in scopes]
 
 
 @functools.cache

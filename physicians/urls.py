@@ -56,4 +56,5 @@ urlpatterns = [
     path("registrations/<int:pk>/certificate.pdf", application_views.CertificateView.as_view(), name="certificate"),
     path("documents/<int:pk>/delete/", application_views.DocumentDeleteView.as_view(), name="document_delete"),
     path("institutions/search/", application_views.InstitutionSearchView.as_view(), name="institution_search"),
+    path("sites/<int:pk>/end/", views.SiteEndView.as_view(), name="site_end"),
 ]

@@ -10,13 +10,15 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from docregistry.accounts import services as accounts
 from docregistry.accounts.models import Role, SmsCode
 from docregistry.accounts.portals import PortalMixin
 from docregistry.http import client_ip
-from docregistry.registrations import selectors
+from docregistry.registrations import register, selectors, services
+from docregistry.registrations.grounds import RIGHTS_NOTICE
 from docregistry.registrations.models import OPEN_STATES
 from docregistry.registrations.presentation import current_step, mask_mobile
 from docregistry.views import add_errors
@@ -78,7 +80,8 @@ class IndexView(PhysicianMixin, TemplateView):
             selectors.applications_visible_to(user).filter(state__in=OPEN_STATES).order_by("-created_at").first()
         )
         return super().get_context_data(
-            registrations=list(selectors.registrations_in_force(user)),
+            registrations=list(selectors.registrations_on_record(user)),
+            rights_notice=RIGHTS_NOTICE,
             open_application=open_application,
             current_step=current_step(open_application) if open_application else "",
             qualifications=list(qualification_match(name=user.real_name, id_number=user.id_number)),
@@ -319,3 +322,20 @@ class EmailResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class EmailResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "physicians/reset_email_complete.html"
+
+
+# ---- The register: ending a filing ------------------------------------------------
+
+
+class SiteEndView(PhysicianMixin, View):
+    """End a filing (多机构备案) before its end date; the institutions are told."""
+
+    def post(self, request, pk):
+        site = selectors.practice_site_get(user=request.user, pk=pk)
+        try:
+            register.site_end(site=site, actor=request.user)
+        except services.TransitionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The filing at %(site)s has ended.") % {"site": site.institution.name})
+        return redirect("physicians:index")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from docregistry.accounts.models import Role, User
 from docregistry.registrations import services
 from docregistry.registrations.demo import make_certificate_code, make_id_number
+from docregistry.registrations.grounds import load_grounds
 from docregistry.registrations.models import (
     Application,
     Authority,
@@ -19,6 +20,7 @@ from docregistry.registrations.models import (
     Region,
 )
 from docregistry.registrations.reference import load_reference_data
+from docregistry.registrations.register_models import Ground
 from qualifications.models import Qualification
 
 PASSWORD = "Test-pass-2026"
@@ -126,6 +128,8 @@ def ensure_reference_data() -> None:
     """Regions and scopes come from a migration; transactional tests flush them, so reload."""
     if not Region.objects.filter(code="110105").exists():
         load_reference_data(Region, PracticeScope)
+    if not Ground.objects.exists():
+        load_grounds(Ground)
 
 
 @dataclass

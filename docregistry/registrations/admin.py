@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Application, Authority, Institution, Notification, PracticeScope, Region, RegistrationWindow
+from .models import (
+    Application,
+    Authority,
+    Institution,
+    Notification,
+    PracticeScope,
+    Region,
+    RegistrationWindow,
+)
+from .register_models import Ground
 
 
 @admin.register(Region)
@@ -66,3 +75,11 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["state", "channel"]
     ordering = ["-id"]
     show_full_result_count = False
+
+
+@admin.register(Ground)
+class GroundAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "text", "legal_basis", "position", "is_active"]
+    list_filter = ["kind", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["code", "text"]

@@ -10,7 +10,19 @@ from docregistry.validators import id_check_char
 from qualifications.models import Qualification
 
 from . import codes, services
-from .models import Application, Authority, Category, Institution, Level, Region, RegistrationWindow, WorkPeriod
+from .models import (
+    Application,
+    Authority,
+    Category,
+    Institution,
+    Level,
+    PracticeSite,
+    Region,
+    Registration,
+    RegistrationWindow,
+    WorkPeriod,
+)
+from .register_models import RegistrationChange
 
 PASSWORD = "Demo-2026"
 
@@ -96,7 +108,47 @@ def seed_demo() -> list[tuple[str, str, str]]:
         logins.append((fields["role"], username, PASSWORD))
     if not Application.objects.exists():
         _demo_applications(hospital=hospitals[0], staff=User.objects.get(username="hospital"))
+    if not Registration.objects.exists():
+        _demo_register(hospitals=hospitals, authority=authority, clerk=User.objects.get(username="clerk"))
     return logins
+
+
+def _demo_register(*, hospitals: list[Institution], authority: Authority, clerk: User) -> None:
+    """李娜 (``lina``) is registered at the TCM hospital and has a filed site at the first hospital."""
+    name, born, sequence, level, category, _obtained = ROSTER[2]
+    physician = User.objects.create_user(
+        username="lina",
+        password=PASSWORD,
+        role=Role.PHYSICIAN,
+        real_name=name,
+        id_number=make_id_number("110105", born, sequence),
+        mobile=f"139{sequence:08d}",
+        mobile_verified_at=timezone.now(),
+    )
+    prefix = codes.practice_code_prefix(level=level, category=category, region_code=authority.region_id)
+    today = timezone.localdate()
+    registration = Registration.objects.create(
+        physician=physician,
+        certificate_code=f"{prefix}{services.next_value(f'cert:{prefix}'):06d}",
+        institution=hospitals[1],
+        authority=authority,
+        level=level,
+        category=category,
+        scope="中医专业",
+        extra_scopes=["中西医结合专业"],
+        practice_area_id="110000",
+        effective_on=today - datetime.timedelta(days=400),
+    )
+    RegistrationChange.objects.create(
+        registration=registration, actor=clerk, actor_role=clerk.role, to_state=Registration.State.ACTIVE
+    )
+    PracticeSite.objects.create(
+        registration=registration,
+        institution=hospitals[0],
+        scope="中医专业",
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=today + datetime.timedelta(days=335),
+    )
 
 
 def _demo_applications(*, hospital: Institution, staff: User) -> None:

@@ -160,6 +160,7 @@ class Application(models.Model):
     health_status = models.CharField(_("health status"), max_length=50, default="良好", blank=True)
     assessment_institution = models.CharField(_("assessment institution"), max_length=100, blank=True)
     scope = models.CharField(_("practice scope"), max_length=50, blank=True)
+    extra_scopes = models.JSONField(_("further practice scopes"), default=list, blank=True)
     remarks = models.TextField(_("other remarks"), blank=True)
     # Type-specific
     practice_suspended = models.BooleanField(_("practice suspended for two years or more"), default=False)
@@ -308,8 +309,10 @@ class Registration(models.Model):
 
     class State(models.TextChoices):
         ACTIVE = "active", _("In force")
+        SUSPENDED = "suspended", _("Suspended")
         SUPERSEDED = "superseded", _("Superseded")
         CANCELLED = "cancelled", _("Cancelled")
+        REVOKED = "revoked", _("Revoked")
 
     physician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
     certificate_code = models.CharField(_("practice certificate code"), max_length=15, unique=True)
@@ -318,9 +321,20 @@ class Registration(models.Model):
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     scope = models.CharField(_("practice scope"), max_length=50)
+    # Further practice scopes (医师法 art. 14), added or removed by a change application.
+    extra_scopes = models.JSONField(_("further practice scopes"), default=list, blank=True)
+    # 执业地点: the main institution's province for a 执业医师, its county for a 执业助理医师 (办法 art. 8).
+    practice_area = models.ForeignKey(
+        Region, verbose_name=_("practice area"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
     effective_on = models.DateField(_("effective from"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # The register (SPEC section 9): a suspension's last day, and the ground of the present state.
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    ground = models.ForeignKey(
+        "Ground", verbose_name=_("legal ground"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-effective_on"]
@@ -329,6 +343,11 @@ class Registration(models.Model):
 
     def __str__(self):
         return self.certificate_code
+
+    @property
+    def scopes(self) -> list[str]:
+        """Every practice scope of the registration, the first one first."""
+        return [self.scope, *(s for s in self.extra_scopes if s != self.scope)]
 
 
 class PracticeSite(models.Model):
@@ -339,6 +358,8 @@ class PracticeSite(models.Model):
     scope = models.CharField(_("practice scope"), max_length=50)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
+    # When the filing actually ended (its end date passed, ended early, departure, or the registration ended).
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("practice site")

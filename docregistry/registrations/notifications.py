@@ -124,6 +124,10 @@ def notify_application_change(*, application: Application, actor, comment: str =
         body = _("Your application %(number)s is now: %(state)s.") % {"number": number, "state": state}
         if comment:
             body += " " + _("Note: %(comment)s") % {"comment": comment}
+        if application.state == Application.State.REFUSED:
+            from .grounds import RIGHTS_NOTICE
+
+            body += " " + str(RIGHTS_NOTICE)
         if application.practice_certificate_code and application.state == Application.State.AUTHORITY_APPROVED:
             body += " " + _("Practice certificate code: %(code)s.") % {"code": application.practice_certificate_code}
     physician = application.physician
@@ -156,3 +160,105 @@ def notify_application_change(*, application: Application, actor, comment: str =
             body=institution_body,
             application=application,
         )
+
+
+def register_institutions(registration) -> list:
+    """Every institution where the physician practises under ``registration``: the main one and the filed sites."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import Institution
+
+    # A site that ended today (with the registration) was still practised at today.
+    sites = registration.sites.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
+    ids = {registration.institution_id, *sites.values_list("institution_id", flat=True)}
+    return list(Institution.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def register_change_text(*, registration, change) -> str:
+    """What the physician is told about a change of their registration, in Chinese (SMS, e-mail, page)."""
+    from .grounds import RIGHTS_NOTICE
+    from .models import Registration
+
+    with translation.override("zh-hans"):
+        body = _("Your practice registration %(code)s is now: %(state)s.") % {
+            "code": registration.certificate_code,
+            "state": registration.get_state_display(),
+        }
+        if change.suspended_until:
+            body += " " + _("Suspended until %(date)s inclusive.") % {"date": change.suspended_until.isoformat()}
+        if change.ground_id:
+            body += " " + _("Ground: %(ground)s.") % {"ground": str(change.ground)}
+        if change.comment:
+            body += " " + _("Note: %(comment)s") % {"comment": change.comment}
+        adverse = (Registration.State.SUSPENDED, Registration.State.CANCELLED, Registration.State.REVOKED)
+        if change.to_state in adverse and not (change.ground_id and change.ground.code == "own_request"):
+            body += " " + str(RIGHTS_NOTICE)
+    return body
+
+
+def notify_register_change(*, registration, change) -> None:
+    """Tell the physician (SMS and e-mail) and every institution where they practise; sent after commit."""
+    body = register_change_text(registration=registration, change=change)
+    physician = registration.physician
+    notification_queue(channel=Notification.Channel.SMS, recipient=physician.mobile, body=body)
+    if physician.email:
+        notification_queue(channel=Notification.Channel.EMAIL, recipient=physician.email, subject=body[:100], body=body)
+    with translation.override("zh-hans"):
+        institution_body = _("Practice registration %(code)s of %(name)s: %(state)s.") % {
+            "code": registration.certificate_code,
+            "name": physician.real_name,
+            "state": registration.get_state_display(),
+        }
+        if change.ground_id:
+            institution_body += " " + _("Ground: %(ground)s.") % {"ground": str(change.ground)}
+    for institution in register_institutions(registration):
+        notification_queue(channel=Notification.Channel.SMS, recipient=institution.mobile, body=institution_body)
+
+
+def notify_site_ended(*, site, early: bool) -> None:
+    """A filing ended: the physician, the main institution and the site's institution are told."""
+    registration = site.registration
+    physician = registration.physician
+    with translation.override("zh-hans"):
+        values = {
+            "name": physician.real_name,
+            "site": site.institution.name,
+            "date": site.ended_on.isoformat(),
+            "code": registration.certificate_code,
+        }
+        if early:
+            body = _("The filing of %(name)s (%(code)s) to practise at %(site)s ended on %(date)s.") % values
+        else:
+            body = (
+                _(
+                    "The filing of %(name)s (%(code)s) to practise at %(site)s reached its end date and ended on %(date)s."
+                )
+                % values
+            )
+    notification_queue(channel=Notification.Channel.SMS, recipient=physician.mobile, body=body)
+    if physician.email:
+        notification_queue(channel=Notification.Channel.EMAIL, recipient=physician.email, subject=body[:100], body=body)
+    for institution in {registration.institution, site.institution}:
+        notification_queue(channel=Notification.Channel.SMS, recipient=institution.mobile, body=body)
+
+
+def notify_main_institution_moved(*, registration, old_institution, old_authority) -> None:
+    """The old main institution and every clerk of the old issuing authority hear of the move."""
+    from docregistry.accounts.models import Role, User
+
+    with translation.override("zh-hans"):
+        body = _(
+            "%(name)s (%(code)s) has changed main institution from %(old)s to %(new)s, registered with %(authority)s."
+        ) % {
+            "name": registration.physician.real_name,
+            "code": registration.certificate_code,
+            "old": old_institution.name,
+            "new": registration.institution.name,
+            "authority": registration.authority.name,
+        }
+    notification_queue(channel=Notification.Channel.SMS, recipient=old_institution.mobile, body=body)
+    if old_authority.pk != registration.authority_id:
+        clerks = User.objects.filter(role=Role.AUTHORITY, authority=old_authority, is_active=True).exclude(mobile="")
+        for mobile in clerks.values_list("mobile", flat=True):
+            notification_queue(channel=Notification.Channel.SMS, recipient=mobile, body=body)

@@ -28,7 +28,8 @@ PRACTICE_SCOPES = {
         "职业病专业", "医学影像和放射治疗专业", "医学检验、病理专业", "全科医学专业", "急救医学专业",
         "康复医学专业", "预防保健专业", "特种医学与军事医学专业", "计划生育技术服务专业", OTHER_SCOPE,
     ],
-    "dental": ["口腔专业", OTHER_SCOPE],
+    # The dental split (口腔, 口腔麻醉, 口腔病理, 口腔影像): migration 0009 adds it to existing databases.
+    "dental": ["口腔专业", "口腔麻醉专业", "口腔病理专业", "口腔影像专业", OTHER_SCOPE],
     "public_health": ["公共卫生类别专业", OTHER_SCOPE],
     "tcm": ["中医专业", "中西医结合专业", "蒙医专业", "藏医专业", "维医专业", "傣医专业", OTHER_SCOPE],
 }  # fmt: skip

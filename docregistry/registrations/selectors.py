@@ -264,3 +264,58 @@ from .presentation import (  # noqa: E402, F401
     mask_id_number,
     working_days_between,
 )
+
+# ---- The register (SPEC section 9) ---------------------------------------------
+
+
+def registrations_visible_to(user: User) -> QuerySet[Registration]:
+    """A clerk sees the registrations whose main institution or issuing authority is in the jurisdiction."""
+    qs = Registration.objects.select_related("physician", "institution", "authority", "ground", "practice_area")
+    if (prefix := jurisdiction_prefix(user)) is not None:
+        return qs.filter(
+            Q(institution__region__code__startswith=prefix) | Q(authority__region__code__startswith=prefix)
+        )
+    if user.role == Role.PHYSICIAN:
+        return qs.filter(physician=user)
+    return qs.none()
+
+
+def registration_get(*, user: User, pk: int) -> Registration:
+    return get_object_or_404(registrations_visible_to(user), pk=pk)
+
+
+def registrations_search(qs: QuerySet[Registration], *, query: str = "", state: str = "") -> QuerySet[Registration]:
+    """Narrow by the start of the certificate code or part of the name, and by state."""
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(certificate_code__startswith=query) | Q(physician__real_name__contains=query))
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def registrations_on_record(user: User) -> QuerySet[Registration]:
+    """A physician's registrations as the register shows them: in force, suspended, cancelled or revoked."""
+    if user.role != Role.PHYSICIAN:
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(physician=user)
+        .exclude(state=Registration.State.SUPERSEDED)
+        .select_related("institution", "authority", "ground", "practice_area")
+        .prefetch_related("sites__institution")
+        .order_by("-effective_on", "-pk")
+    )
+
+
+def practice_sites_visible_to(user: User) -> QuerySet[PracticeSite]:
+    """A physician sees the filings of their registrations; an institution's staff the filings at it."""
+    qs = PracticeSite.objects.select_related("registration__physician", "registration__institution", "institution")
+    if user.role == Role.PHYSICIAN:
+        return qs.filter(registration__physician=user)
+    if user.role == Role.INSTITUTION and user.institution_id:
+        return qs.filter(institution_id=user.institution_id)
+    return qs.none()
+
+
+def practice_site_get(*, user: User, pk: int) -> PracticeSite:
+    return get_object_or_404(practice_sites_visible_to(user), pk=pk)

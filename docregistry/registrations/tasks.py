@@ -196,3 +196,23 @@ def prerender_review_forms(application_ids: list[int]) -> int:
         reviewform.render_review_forms(applications)
     logger.info("review forms of %s application(s) rendered or already cached", len(applications))
     return len(applications)
+
+
+@shared_task
+def lift_expired_suspensions() -> int:
+    """Daily: a suspension whose last day has passed ends, and the registration is in force again."""
+    from .register import suspensions_lift_expired
+
+    count = suspensions_lift_expired()
+    logger.info("lift_expired_suspensions: %s suspension(s) ended", count)
+    return count
+
+
+@shared_task
+def end_expired_filings() -> int:
+    """Daily: a filing (多机构备案) whose end date has passed ends; the physician and both institutions are told."""
+    from .register import sites_end_expired
+
+    count = sites_end_expired()
+    logger.info("end_expired_filings: %s filing(s) ended", count)
+    return count

@@ -78,7 +78,8 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
         ),
         ApplicationType(
             Type.CHANGE,
-            editable=(*REVIEW_FORM_FIELDS, "scope"),
+            # 增加执业范围: the further scopes are edited here too (医师法 art. 14).
+            editable=(*REVIEW_FORM_FIELDS, "scope", "extra_scopes"),
             required_to_submit=("education", "health_status"),
             needs=Needs.IN_FORCE,
             level=LevelRule.SAME,
@@ -88,7 +89,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
         ApplicationType(
             Type.MULTI_SITE,
             editable=("institution", "scope", "site_starts_on", "site_ends_on"),
-            required_to_submit=("site_starts_on",),
+            required_to_submit=("site_starts_on", "site_ends_on"),
             needs=Needs.IN_FORCE,
             files_site=True,
             title_zh="多机构备案",

@@ -204,6 +204,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=10, minute=0),
     },
     "refresh-reports": {"task": "docregistry.registrations.tasks.refresh_reports", "schedule": 240.0},
+    "lift-expired-suspensions": {
+        "task": "docregistry.registrations.tasks.lift_expired_suspensions",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "end-expired-filings": {
+        "task": "docregistry.registrations.tasks.end_expired_filings",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "purge-expired-sms-codes": {
         "task": "docregistry.registrations.tasks.purge_expired_sms_codes",
         "schedule": crontab(hour=3, minute=30),

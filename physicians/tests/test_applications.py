@@ -363,7 +363,14 @@ def test_multi_site_practice_needs_another_institution(phys_client, world):
         phys_client, application, institution=other.pk, site_starts_on="2026-03-01", site_ends_on="2026-02-01"
     )
     assert escape(str(services.MSG_SITE_DATES)) in page(response)
-    save(phys_client, application, institution=other.pk, site_starts_on="2026-03-01", submit="1")
+    save(
+        phys_client,
+        application,
+        institution=other.pk,
+        site_starts_on="2026-03-01",
+        site_ends_on=(timezone.localdate() + datetime.timedelta(days=365)).isoformat(),
+        submit="1",
+    )
     application.refresh_from_db()
     assert application.state == State.SUBMITTED
 

@@ -17,7 +17,6 @@ from .decisions import (
     MSG_GROUND_REQUIRED,
     MSG_REGISTRATION_REQUIRED,
     MSG_SERIALS_EXHAUSTED,
-    REFUSAL_GROUNDS,
     application_approve_by_authority,
     application_approve_by_institution,
     application_refuse,

@@ -4,13 +4,15 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import Role, User
 
-from .. import codes
+from .. import codes, register
+from ..grounds import ground_get
 from ..models import Application, Authority, PracticeSite, Registration
+from ..register_models import Ground
 from ..workflow import may_act
 from .transitions import MSG_NOT_ALLOWED, NotAllowed, application_transition, next_value
 
@@ -31,17 +33,7 @@ CHECKLIST = {
     "local": _("Other materials the local authority requires"),
 }
 
-# The grounds on which registration is refused (医师执业注册管理办法 art. 6 / Physicians Law art. 16).
-REFUSAL_GROUNDS = {
-    "no_capacity": _("Does not have full civil capacity"),
-    "criminal": _("Less than two years since a criminal sentence was completed"),
-    "revoked": _("Less than two years since a practice certificate was revoked"),
-    "health": _("Health condition unfit for practice"),
-    "assessment": _("Failed the assessment for re-registration"),
-    "cheating": _("Organised cheating in the qualification examination"),
-    "forged": _("Forged, altered or borrowed qualification"),
-    "other": _("Other cases set by the National Health Commission"),
-}
+# The grounds on which registration is refused are data: ``Ground`` rows of kind "refusal" (``grounds.py``).
 
 
 # ---- The institution ---------------------------------------------------------
@@ -116,7 +108,7 @@ def application_approve_by_authority(
         practice_certificate_code=code,
         decided_at=timezone.now(),
     )
-    registration_apply(application=application, authority=actor.authority)
+    registration_apply(application=application, authority=actor.authority, actor=actor)
     return application
 
 
@@ -129,10 +121,11 @@ def application_return_by_authority(
 def application_refuse(
     *, application: Application, actor: User, ground: str, comment: str = "", ip: str | None = None
 ) -> Application:
-    if ground not in REFUSAL_GROUNDS:
-        raise ValidationError({"ground": MSG_GROUND_REQUIRED})
-    with translation.override("zh-hans"):  # the opinion is printed on the Chinese review form
-        text = str(REFUSAL_GROUNDS[ground]) + (f"：{comment.strip()}" if comment.strip() else "")
+    try:
+        chosen = ground_get(kind=Ground.Kind.REFUSAL, code=ground)
+    except ValidationError:
+        raise ValidationError({"ground": MSG_GROUND_REQUIRED}) from None
+    text = str(chosen) + (f"：{comment.strip()}" if comment.strip() else "")  # printed on the review form
     return application_transition(
         application=application,
         name="authority_refuse",
@@ -148,8 +141,11 @@ def application_refuse(
 # ---- What an approval does to the register ------------------------------------------
 
 
-def _site_add(*, application: Application, authority: Authority) -> Registration:
+def _site_add(*, application: Application, authority: Authority, actor: User) -> Registration:
     current = application.registration
+    errors = register.filing_errors(application=application)
+    if errors:  # checked at submit; the register may have changed since (another filing, a scope removed)
+        raise ValidationError(errors)
     PracticeSite.objects.create(
         registration=current,
         institution=application.institution,
@@ -160,32 +156,62 @@ def _site_add(*, application: Application, authority: Authority) -> Registration
     return current
 
 
-def _registration_change(*, application: Application, authority: Authority) -> Registration:
+def _registration_change(*, application: Application, authority: Authority, actor: User) -> Registration:
+    """变更注册. A new main institution is registration with its authority, which becomes the issuing one."""
     current = application.registration
+    old_institution, old_authority = current.institution, current.authority
+    moved = application.institution_id != current.institution_id
+    if moved:
+        current.authority = authority
     current.institution = application.institution
     current.scope = application.scope
+    current.extra_scopes = [s for s in application.extra_scopes if s != application.scope]
     current.category = application.category
-    current.save(update_fields=["institution", "scope", "category"])
+    current.practice_area_id = register.practice_area_code(
+        level=current.level, region_code=application.institution.region_id
+    )
+    current.save(update_fields=["institution", "authority", "scope", "extra_scopes", "category", "practice_area"])
+    if moved:
+        register.main_institution_moved(
+            registration=current,
+            actor=actor,
+            application=application,
+            old_institution=old_institution,
+            old_authority=old_authority,
+        )
     return current
 
 
-def _registration_cancel(*, application: Application, authority: Authority) -> Registration:
+def _registration_cancel(*, application: Application, authority: Authority, actor: User) -> Registration:
     current = application.registration
-    current.state = Registration.State.CANCELLED
-    current.ended_on = timezone.localdate()
-    current.save(update_fields=["state", "ended_on"])
+    register.registration_move(
+        registration=current,
+        to_state=Registration.State.CANCELLED,
+        actor=actor,
+        ground=Ground.objects.filter(kind=Ground.Kind.CANCELLATION, code="own_request").first(),
+        comment=application.cancellation_reason,
+        application=application,
+    )
     return current
 
 
-def _registration_new(*, application: Application, authority: Authority) -> Registration:
-    """A new registration with the newly issued code; an upgrade's replaces the one it names."""
-    today = timezone.localdate()
+def _registration_new(*, application: Application, authority: Authority, actor: User) -> Registration:
+    """A new registration with the newly issued code; an upgrade's replaces the one it names.
+
+    A cancelled registration named by a re-registration stays cancelled, with its ground.
+    """
     current = application.registration
-    if current is not None:
-        current.state = Registration.State.SUPERSEDED
-        current.ended_on = today
-        current.save(update_fields=["state", "ended_on"])
-    return Registration.objects.create(
+    if current is not None and current.state == Registration.State.ACTIVE:
+        register.registration_move(
+            registration=current,
+            to_state=Registration.State.SUPERSEDED,
+            actor=actor,
+            application=application,
+            notify=False,
+        )
+    # An upgrade keeps the assistant's scopes (the first one is locked; the further ones come along).
+    extra = list(current.extra_scopes) if current is not None and application.kind.scope_locked else []
+    registration = Registration.objects.create(
         physician=application.physician,
         certificate_code=application.practice_certificate_code,
         institution=application.institution,
@@ -193,8 +219,14 @@ def _registration_new(*, application: Application, authority: Authority) -> Regi
         level=application.level,
         category=application.category,
         scope=application.scope,
-        effective_on=today,
+        extra_scopes=extra,
+        practice_area_id=register.practice_area_code(
+            level=application.level, region_code=application.institution.region_id
+        ),
+        effective_on=timezone.localdate(),
     )
+    register.registration_created(registration=registration, actor=actor, application=application)
+    return registration
 
 
 # One entry per type of ``types.APPLICATION_TYPES``.
@@ -208,6 +240,6 @@ REGISTER_EFFECTS: dict[str, Callable[..., Registration]] = {
 }
 
 
-def registration_apply(*, application: Application, authority: Authority) -> Registration:
-    """Make an approved application effective on the physician's registrations."""
-    return REGISTER_EFFECTS[application.type](application=application, authority=authority)
+def registration_apply(*, application: Application, authority: Authority, actor: User) -> Registration:
+    """Make an approved application effective on the physician's registrations; ``register`` audits each move."""
+    return REGISTER_EFFECTS[application.type](application=application, authority=authority, actor=actor)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from docregistry.accounts.models import Role, User
 from qualifications.selectors import qualification_match
 
-from .. import selectors
+from .. import register, selectors
 from ..choices import TEACHING_TITLE_MAP, Level
 from ..models import OPEN_STATES, Application, Document, PracticeScope, Registration, WorkPeriod
 from ..types import APPLICATION_TYPES, LevelRule, Needs
@@ -140,6 +140,8 @@ def application_create(*, physician: User, type: str, qualification) -> Applicat
             application.institution = concerned.institution
         if concerned.category == qualification.category:
             application.scope = concerned.scope
+            if "extra_scopes" in kind.editable:
+                application.extra_scopes = list(concerned.extra_scopes)
     application.full_clean(exclude=["number"])
     application.save()
     return application
@@ -206,6 +208,9 @@ def _field_errors(application: Application, kind, data: dict) -> dict:
             "scope": application.scope,
             "category": application.get_category_display(),
         }
+    if "extra_scopes" in kind.editable:
+        application.extra_scopes = [s for s in application.extra_scopes or [] if s and s != application.scope]
+        errors.update(register.scope_list_errors(application=application))
     if application.institution is not None and not application.institution.is_active:
         errors["institution"] = MSG_INSTITUTION_INACTIVE
     if (
@@ -281,6 +286,8 @@ def _registration_errors(application: Application) -> dict:
         return {"scope": MSG_SCOPE_LOCKED % {"scope": registration.scope}}
     if application.kind.files_site and application.institution_id == registration.institution_id:
         return {"institution": MSG_SITE_SAME_INSTITUTION}
+    if application.kind.files_site:
+        return register.filing_errors(application=application)
     return {}
 
 

@@ -28,7 +28,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
         Qualification.objects.count(),
     )
     second = _seed()
-    assert counts == (6, 2, 1, 5)  # 4 logins + 2 demo applicants; 5 roster records
+    assert counts == (7, 2, 1, 5)  # 4 logins + 2 demo applicants + 1 registered physician; 5 roster records
     assert (User.objects.count(), Institution.objects.count(), Authority.objects.count()) == counts[:3]
     assert Qualification.objects.count() == counts[3]
     for username in ["physician", "hospital", "clerk", "admin"]:
@@ -81,3 +81,14 @@ def test_the_queues_have_an_application_to_show(client):
     assert "阿依古丽·买买提" in client.get("/institution/").content.decode()
     client.post("/authority/login/", {"username": "clerk", "password": PASSWORD})
     assert "刘洋" in client.get("/authority/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_registered_physician_with_a_filed_site():
+    _seed()
+    lina = User.objects.get(username="lina")
+    registration = lina.registrations.get()
+    assert registration.state == "active" and registration.practice_area_id == "110000"
+    site = registration.sites.get()
+    assert site.institution != registration.institution and site.ended_on is None
+    assert registration.changes.count() == 1

@@ -1,0 +1,91 @@
+"""The authority portal's register pages: find a registration, see its history, suspend, cancel or revoke it.
+
+The rules live in ``docregistry.registrations.register``; these views parse input and render.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from docregistry.registrations import register, selectors, services
+from docregistry.registrations.models import Registration
+from docregistry.registrations.register_models import Ground
+
+from .forms import RegisterDecisionForm, RegisterSearchForm, ReinstateForm, SuspendForm
+from .views import PAGE_SIZE, AuthorityView, add_errors
+
+MSG_DONE = _("Done: the registration is now “%(state)s”. The physician and the institutions have been notified.")
+
+# Each action: its form, the ground table it draws on, the service it calls.
+ACTIONS = {
+    "suspend": (SuspendForm, Ground.Kind.SUSPENSION, register.registration_suspend),
+    "cancel": (RegisterDecisionForm, Ground.Kind.CANCELLATION, register.registration_cancel),
+    "revoke": (RegisterDecisionForm, Ground.Kind.REVOCATION, register.registration_revoke),
+    "reinstate": (ReinstateForm, None, register.registration_reinstate),
+}
+# Which actions a registration in each state offers.
+OFFERED = {
+    Registration.State.ACTIVE: ("suspend", "cancel", "revoke"),
+    Registration.State.SUSPENDED: ("reinstate", "suspend", "cancel", "revoke"),
+}
+
+
+def action_form(name: str, data=None):
+    form_class, kind, _service = ACTIONS[name]
+    return form_class(data, prefix=name) if kind is None else form_class(data, prefix=name, kind=kind)
+
+
+class RegisterListView(AuthorityView, TemplateView):
+    template_name = "authority/register_list.html"
+    section = "register"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = RegisterSearchForm(self.request.GET or None)
+        qs = selectors.registrations_visible_to(self.request.user)
+        if form.is_bound and form.is_valid():
+            qs = selectors.registrations_search(qs, query=form.cleaned_data["q"], state=form.cleaned_data["state"])
+        page = Paginator(qs.order_by("-effective_on", "-pk"), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(form=form, page=page, registrations=page.object_list)
+        return context
+
+
+class RegisterDetailView(AuthorityView, TemplateView):
+    template_name = "authority/register_detail.html"
+    section = "register"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        registration = selectors.registration_get(user=self.request.user, pk=self.kwargs["pk"])
+        forms = kwargs.get("forms") or {}
+        offered = OFFERED.get(registration.state, ())
+        context.update(
+            registration=registration,
+            sites=registration.sites.select_related("institution").order_by("starts_on"),
+            changes=registration.changes.select_related("actor", "ground"),
+            actions=[(name, forms.get(name) or action_form(name)) for name in offered],
+        )
+        return context
+
+    def post(self, request, pk, action):
+        registration = selectors.registration_get(user=request.user, pk=pk)
+        if action not in OFFERED.get(registration.state, ()):
+            raise Http404
+        form = action_form(action, request.POST)
+        _form_class, _kind, service = ACTIONS[action]
+        if form.is_valid():
+            try:
+                service(registration=registration, actor=request.user, **form.cleaned_data)
+            except services.TransitionError as error:
+                form.add_error(None, error.message)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                registration.refresh_from_db()
+                messages.success(request, MSG_DONE % {"state": registration.get_state_display()})
+                return redirect("authority:registration", pk=pk)
+        return self.render_to_response(self.get_context_data(forms={action: form}), status=400)

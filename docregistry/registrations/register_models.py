@@ -1,0 +1,60 @@
+"""The register's models (SPEC section 9): the statutory grounds and the audit row of every change of state."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .models import Application, Registration
+
+
+class Ground(models.Model):
+    """A statutory ground for refusing, suspending, cancelling or revoking (SPEC section 9); data an operator edits."""
+
+    class Kind(models.TextChoices):
+        REFUSAL = "refusal", _("Refusal of registration")
+        SUSPENSION = "suspension", _("Suspension")
+        CANCELLATION = "cancellation", _("Cancellation")
+        REVOCATION = "revocation", _("Revocation")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=32)
+    text = models.CharField(_("text"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "position"]
+        verbose_name = _("legal ground")
+        verbose_name_plural = _("legal grounds")
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="unique_ground_per_kind")]
+
+    def __str__(self):
+        return f"{self.text}（{self.legal_basis}）"
+
+
+class RegistrationChange(models.Model):
+    """The audit row every change of a registration's state writes (who, when, from, to, on what ground)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor_role = models.CharField(_("role"), max_length=16)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    from_state = models.CharField(_("from"), max_length=16, choices=Registration.State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=Registration.State.choices)
+    ground = models.ForeignKey(
+        Ground, verbose_name=_("legal ground"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration change")
+        verbose_name_plural = _("registration changes")
+
+    def __str__(self):
+        return f"{self.registration_id}: {self.from_state or '—'} → {self.to_state}"
