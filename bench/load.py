@@ -126,8 +126,9 @@ def seed(physicians: int, institutions: int) -> dict:
         "pk", "physician_id", "institution_id", "state"
     ):
         by_doctor.setdefault(physician_id, []).append(pk)
-        by_hospital.setdefault(institution_id, []).append(pk)
-        if state != Application.State.DRAFT:
+        if state != Application.State.DRAFT:  # an institution never sees a draft (404)
+            by_hospital.setdefault(institution_id, []).append(pk)
+        if state not in (Application.State.DRAFT, Application.State.SUBMITTED):  # nor a clerk one not yet passed on
             waiting.append(pk)
     return {
         "physician": [{"session": session(d), "applications": by_doctor[d.pk]} for d in doctors],
