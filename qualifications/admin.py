@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.pagination import CappedCountPaginator
+
 from .forms import RosterUploadForm
 from .models import ImportBatch, Qualification
 from .services import batch_errors, import_batch_create, import_progress
@@ -29,6 +31,7 @@ class QualificationAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     show_full_result_count = False
     list_per_page = 50
+    paginator = CappedCountPaginator
 
     def has_add_permission(self, request):
         return False

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.pagination import CappedCountPaginator
+
 from .models import User
 
 
@@ -14,6 +16,7 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["institution", "authority"]
     ordering = ["-id"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (

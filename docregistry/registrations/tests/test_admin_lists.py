@@ -51,3 +51,27 @@ def test_admin_application_search_by_exact_number_or_name_start(admin_client):
     assert list(admin_client.get(url, {"q": "2026-110105-000777"}).context["cl"].result_list) == [application]
     assert list(admin_client.get(url, {"q": "欧阳"}).context["cl"].result_list) == [application]
     assert list(admin_client.get(url, {"q": "靖宇"}).context["cl"].result_list) == []
+
+
+def test_admin_application_search_by_number_as_typed_asks_only_the_number(admin_client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    institution = InstitutionFactory()
+    application = application_for(PhysicianFactory(), institution, number="2026-110105-000778")
+    url = reverse("admin:registrations_application_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        found = admin_client.get(url, {"q": " ２０２６ 110105 000778 "}).context["cl"].result_list
+    assert list(found) == [application]
+    searched = [q["sql"] for q in queries.captured_queries if '"registrations_application"."number" =' in q["sql"]]
+    assert searched and not any("LIKE" in sql for sql in searched)
+
+
+def test_admin_application_list_counts_up_to_a_cap(admin_client, monkeypatch):
+    from docregistry.registrations import pagination
+
+    monkeypatch.setattr(pagination, "ADMIN_COUNT_CAP", 3)
+    add_rows(5)
+    response = admin_client.get(reverse("admin:registrations_application_changelist"))
+    assert response.context["cl"].result_count == 4  # the cap and one: "more than 3"
+    assert len(response.context["cl"].result_list) == 5  # the page itself is not cut
