@@ -15,6 +15,7 @@ class AppType(models.TextChoices):
     UPGRADE = "upgrade", _("Assistant to physician upgrade")
     CANCEL = "cancel", _("Cancellation")
     REREGISTER = "reregister", _("Re-registration")
+    ADDITIONAL = "additional", _("Additional registration")
 
 
 class Level(models.TextChoices):

@@ -327,6 +327,15 @@ class Registration(models.Model):
     practice_area = models.ForeignKey(
         Region, verbose_name=_("practice area"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # 增加注册: the registration in force this one was added to, in another practice area (办法 art. 12).
+    additional_to = models.ForeignKey(
+        "self",
+        verbose_name=_("additional to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="additional_registrations",
+    )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
     effective_on = models.DateField(_("effective from"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)

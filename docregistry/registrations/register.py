@@ -239,6 +239,42 @@ def filing_errors(*, application: Application, today: datetime.date | None = Non
     return errors
 
 
+MSG_ADDITIONAL_NEEDS_PHYSICIAN = _(
+    "An additional registration in another practice area is for a licensed physician (执业医师) with a "
+    "registration in force; an assistant physician registers in one county only."
+)
+MSG_ADDITIONAL_INSIDE_AREA = _(
+    "%(institution)s lies inside your practice area (%(area)s): an additional registration is for another area. "
+    "To practise there, file it (multi-site practice) or change your main institution."
+)
+MSG_ADDITIONAL_AREA_TAKEN = _(
+    "You already have a registration in force in %(area)s (%(code)s); file further institutions there instead."
+)
+
+
+def additional_errors(*, application: Application) -> dict:
+    """增加注册: the institution lies outside the practice area of every registration in force: field → message."""
+    from .choices import Level
+    from .models import Region
+
+    registration = application.registration
+    institution = application.institution
+    if registration is None or institution is None:
+        return {}
+    if registration.level != Level.PHYSICIAN or application.level != Level.PHYSICIAN:
+        return {"institution": MSG_ADDITIONAL_NEEDS_PHYSICIAN}
+    in_force = Registration.objects.filter(physician_id=registration.physician_id, state=RegState.ACTIVE)
+    for other in in_force.select_related("institution").order_by("pk"):
+        area = area_of(other)
+        if area_contains(area, institution.region_id):
+            region = Region.objects.filter(code=area).first()
+            values = {"institution": institution.name, "area": region.name if region else area}
+            if other.pk == registration.pk:
+                return {"institution": MSG_ADDITIONAL_INSIDE_AREA % values}
+            return {"institution": MSG_ADDITIONAL_AREA_TAKEN % {**values, "code": other.certificate_code}}
+    return {}
+
+
 def scope_list_errors(*, application: Application) -> dict:
     """Further scopes of a change application: each an active scope of the category."""
     from .models import PracticeScope

@@ -7,7 +7,7 @@ import datetime
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -225,11 +225,14 @@ def open_application_for(physician: User) -> Application | None:
 
 
 def registration_in_force(physician: User) -> Registration | None:
-    """The registration an application of the physician concerns: the latest one in force."""
+    """The registration an application of the physician concerns: the latest one in force.
+
+    A registration added in another practice area (增加注册) is chosen only when the one it was added to has ended.
+    """
     return (
         Registration.objects.filter(physician=physician, state=Registration.State.ACTIVE)
         .select_related("institution")
-        .order_by("-effective_on", "-pk")
+        .order_by(F("additional_to").asc(nulls_first=True), "-effective_on", "-pk")
         .first()
     )
 

@@ -29,6 +29,7 @@ class LevelRule(StrEnum):
     ANY = "any"
     SAME = "same"  # a change keeps the level
     UPGRADE = "upgrade"  # an assistant registration and a licensed physician qualification
+    PHYSICIAN = "physician"  # a licensed physician registration and qualification (增加注册)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class ApplicationType:
     scope_locked: bool = False
     # The institution named is a further practice site, not the main institution.
     files_site: bool = False
+    # The institution named lies in another practice area: a further registration there (增加注册).
+    other_area: bool = False
     # The two-year rule counts from the qualification date (SPEC section 3).
     two_year_from_qualification: bool = False
     # The printed form's subtitle (the form is always Chinese).
@@ -123,6 +126,19 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
             work_history=True,
             issues_code=True,
             title_zh="重新注册",
+        ),
+        ApplicationType(
+            # 增加注册 (办法 art. 12): a 执业医师 registers at an institution in another practice area,
+            # with that institution's authority; the registration in force is kept.
+            Type.ADDITIONAL,
+            editable=(*REVIEW_FORM_FIELDS, "scope"),
+            required_to_submit=("education", "health_status"),
+            needs=Needs.IN_FORCE,
+            level=LevelRule.PHYSICIAN,
+            work_history=True,
+            issues_code=True,
+            other_area=True,
+            title_zh="增加注册",
         ),
     )
 }

@@ -132,6 +132,7 @@ FIELDS = {
         "scope",
         "practice_suspended",
     },
+    Type.ADDITIONAL: {"institution", "education", "title", "teaching_title", "health_status", "scope"},
 }
 ALL_FIELDS = set().union(*FIELDS.values())
 

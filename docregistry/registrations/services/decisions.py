@@ -229,6 +229,29 @@ def _registration_new(*, application: Application, authority: Authority, actor: 
     return registration
 
 
+def _registration_additional(*, application: Application, authority: Authority, actor: User) -> Registration:
+    """增加注册: a further registration in another practice area, with its own code; the one in force stays."""
+    errors = register.additional_errors(application=application)
+    if errors:  # checked at submit; the register may have changed since (another additional registration)
+        raise ValidationError(errors)
+    registration = Registration.objects.create(
+        physician=application.physician,
+        certificate_code=application.practice_certificate_code,
+        institution=application.institution,
+        authority=authority,
+        level=application.level,
+        category=application.category,
+        scope=application.scope,
+        practice_area_id=register.practice_area_code(
+            level=application.level, region_code=application.institution.region_id
+        ),
+        additional_to=application.registration,
+        effective_on=timezone.localdate(),
+    )
+    register.registration_created(registration=registration, actor=actor, application=application)
+    return registration
+
+
 # One entry per type of ``types.APPLICATION_TYPES``.
 REGISTER_EFFECTS: dict[str, Callable[..., Registration]] = {
     AppType.FIRST: _registration_new,
@@ -237,6 +260,7 @@ REGISTER_EFFECTS: dict[str, Callable[..., Registration]] = {
     AppType.UPGRADE: _registration_new,
     AppType.CANCEL: _registration_cancel,
     AppType.REREGISTER: _registration_new,
+    AppType.ADDITIONAL: _registration_additional,
 }
 
 

@@ -42,6 +42,7 @@ MSG_REREGISTER_NOT_CANCELLED = _(
 MSG_UPGRADE_NEEDS_ASSISTANT = _(
     "An upgrade needs an assistant physician registration in force and a licensed physician qualification."
 )
+MSG_ADDITIONAL_NEEDS_PHYSICIAN = register.MSG_ADDITIONAL_NEEDS_PHYSICIAN
 MSG_CHANGE_LEVEL = _("A change keeps the qualification level; to become a licensed physician, apply for an upgrade.")
 MSG_NOT_EDITABLE = _("This application can be edited only as a draft or after it has been returned to you.")
 MSG_SCOPE_LOCKED = _(
@@ -97,6 +98,10 @@ def _eligibility_errors(*, physician: User, kind, qualification, in_force: Regis
         in_force.level != Level.ASSISTANT or qualification.level != Level.PHYSICIAN
     ):
         return {"qualification": MSG_UPGRADE_NEEDS_ASSISTANT}
+    if kind.level == LevelRule.PHYSICIAN and (
+        in_force.level != Level.PHYSICIAN or qualification.level != Level.PHYSICIAN
+    ):
+        return {"type": MSG_ADDITIONAL_NEEDS_PHYSICIAN}
     if kind.level == LevelRule.SAME and qualification.level != in_force.level:
         return {"qualification": MSG_CHANGE_LEVEL}
     return {}
@@ -136,7 +141,7 @@ def application_create(*, physician: User, type: str, qualification) -> Applicat
     else:
         application.assistant_qualified_on = qualification.obtained_on
     if concerned is not None:
-        if not kind.files_site:
+        if not (kind.files_site or kind.other_area):
             application.institution = concerned.institution
         if concerned.category == qualification.category:
             application.scope = concerned.scope
@@ -288,6 +293,8 @@ def _registration_errors(application: Application) -> dict:
         return {"institution": MSG_SITE_SAME_INSTITUTION}
     if application.kind.files_site:
         return register.filing_errors(application=application)
+    if application.kind.other_area:
+        return register.additional_errors(application=application)
     return {}
 
 
