@@ -74,3 +74,13 @@ def test_the_report_page_reads_from_the_replica_and_other_pages_do_not(replica, 
     with CaptureQueriesContext(replica) as on_replica:
         assert client.get(reverse("authority:index")).status_code == 200
     assert on_replica.captured_queries == []
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_beat_recomputes_the_reports_from_the_replica(replica):
+    from docregistry.registrations.tasks import refresh_reports
+
+    factories.World.create()
+    with CaptureQueriesContext(replica) as on_replica:
+        assert refresh_reports() == 1
+    assert any("registrations_application" in q["sql"] for q in on_replica.captured_queries)
