@@ -173,12 +173,16 @@ def purge_expired_sms_codes(older_than_days: int = 1) -> int:
 def refresh_reports() -> int:
     """Every few minutes: recompute each jurisdiction's report before its cached figures expire.
 
-    The aggregates read the read replica when there is one, like the report pages."""
+    The aggregates read the read replica where the report pages do (``REPLICA_VIEWS``)."""
+    import contextlib
+
+    from django.conf import settings
+
     from docregistry.replica import replica_reads
 
     from . import reports
 
-    with replica_reads():
+    with replica_reads() if "authority:reports" in settings.REPLICA_VIEWS else contextlib.nullcontext():
         count = reports.reports_refresh()
     logger.info("refresh_reports: %s jurisdiction(s) recomputed", count)
     return count
