@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from docregistry.registrations import register, selectors, services
+from docregistry.registrations import institution_reports, register, report_selectors, selectors, services
 from docregistry.registrations.models import Registration
-from docregistry.registrations.register_models import Ground
+from docregistry.registrations.register_models import Ground, InstitutionReport
 
 from .forms import RegisterDecisionForm, RegisterSearchForm, ReinstateForm, SuspendForm
 from .views import PAGE_SIZE, AuthorityView, add_errors
@@ -89,3 +89,70 @@ class RegisterDetailView(AuthorityView, TemplateView):
                 messages.success(request, MSG_DONE % {"state": registration.get_state_display()})
                 return redirect("authority:registration", pk=pk)
         return self.render_to_response(self.get_context_data(forms={action: form}), status=400)
+
+
+# ---- Reports from institutions: departures and grounds for cancellation ----------------------
+
+MSG_REPORT_DONE = {
+    "note": _("The departure is recorded."),
+    "confirm": _("Confirmed: the registration is cancelled. The physician and the institutions have been notified."),
+    "reject": _("Not confirmed: the institution has been told why."),
+}
+REPORT_ACTIONS = {
+    "note": institution_reports.report_note,
+    "confirm": institution_reports.report_confirm,
+    "reject": institution_reports.report_reject,
+}
+REPORT_OFFERED = {
+    InstitutionReport.Kind.DEPARTURE: ("note",),
+    InstitutionReport.Kind.CANCELLATION: ("confirm", "reject"),
+}
+
+
+class ReportQueueView(AuthorityView, TemplateView):
+    """Departures and reported grounds for cancellation waiting for the authority, oldest first."""
+
+    template_name = "authority/report_queue.html"
+    section = "reports_in"
+
+    def get_context_data(self, forms=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = Paginator(report_selectors.report_queue(self.request.user), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        forms = forms or {}
+        context.update(
+            page=page,
+            rows=[
+                (
+                    report,
+                    [
+                        (name, forms.get((report.pk, name)) or ReinstateForm(prefix=name))
+                        for name in REPORT_OFFERED[report.kind]
+                    ],
+                )
+                for report in page.object_list
+            ],
+            handled=report_selectors.reports_visible_to(self.request.user)
+            .exclude(outcome=InstitutionReport.Outcome.OPEN)
+            .order_by("-handled_at", "-pk")[:PAGE_SIZE],
+        )
+        return context
+
+    def post(self, request, pk, action):
+        report = report_selectors.report_get(user=request.user, pk=pk)
+        if action not in REPORT_OFFERED[report.kind]:
+            raise Http404
+        form = ReinstateForm(request.POST, prefix=action)
+        if form.is_valid():
+            try:
+                REPORT_ACTIONS[action](report=report, actor=request.user, **form.cleaned_data)
+            except services.TransitionError as error:
+                messages.error(request, error.message)
+                return redirect("authority:report_queue")
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, MSG_REPORT_DONE[action])
+                return redirect("authority:report_queue")
+        return self.render_to_response(self.get_context_data(forms={(report.pk, action): form}), status=400)

@@ -22,7 +22,7 @@ from .models import (
     RegistrationWindow,
     WorkPeriod,
 )
-from .register_models import RegistrationChange
+from .register_models import InstitutionReport, RegistrationChange
 
 PASSWORD = "Demo-2026"
 
@@ -110,6 +110,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         _demo_applications(hospital=hospitals[0], staff=User.objects.get(username="hospital"))
     if not Registration.objects.exists():
         _demo_register(hospitals=hospitals, authority=authority, clerk=User.objects.get(username="clerk"))
+        _demo_departure(hospital=hospitals[0], authority=authority, staff=User.objects.get(username="hospital"))
     return logins
 
 
@@ -148,6 +149,54 @@ def _demo_register(*, hospitals: list[Institution], authority: Authority, clerk:
         scope="中医专业",
         starts_on=today - datetime.timedelta(days=30),
         ends_on=today + datetime.timedelta(days=335),
+    )
+
+
+def _demo_departure(*, hospital: Institution, authority: Authority, staff: User) -> None:
+    """王芳 (``wangfang``), an assistant at the first hospital, left it ten days ago (调离): the authority's queue."""
+    name, born, sequence, level, category, _obtained = ROSTER[1]
+    physician = User.objects.create_user(
+        username="wangfang",
+        password=PASSWORD,
+        role=Role.PHYSICIAN,
+        real_name=name,
+        id_number=make_id_number("110105", born, sequence),
+        mobile=f"139{sequence:08d}",
+        mobile_verified_at=timezone.now(),
+    )
+    prefix = codes.practice_code_prefix(level=level, category=category, region_code=authority.region_id)
+    today = timezone.localdate()
+    registration = Registration.objects.create(
+        physician=physician,
+        certificate_code=f"{prefix}{services.next_value(f'cert:{prefix}'):06d}",
+        institution=hospital,
+        authority=authority,
+        level=level,
+        category=category,
+        scope="内科专业",
+        practice_area_id=hospital.region_id,  # an assistant's practice area is the county
+        effective_on=today - datetime.timedelta(days=700),
+    )
+    RegistrationChange.objects.create(
+        registration=registration, actor=None, actor_role="system", to_state=Registration.State.ACTIVE
+    )
+    left_on = today - datetime.timedelta(days=10)
+    InstitutionReport.objects.create(
+        registration=registration,
+        institution=hospital,
+        kind=InstitutionReport.Kind.DEPARTURE,
+        reason=InstitutionReport.Reason.TRANSFER,
+        occurred_on=left_on,
+        main=True,
+        reported_by=staff,
+    )
+    RegistrationChange.objects.create(
+        registration=registration,
+        actor=staff,
+        actor_role=staff.role,
+        from_state=Registration.State.ACTIVE,
+        to_state=Registration.State.ACTIVE,
+        comment=f"离岗备案：{hospital.name}，调离，{left_on.isoformat()}",
     )
 
 

@@ -262,3 +262,44 @@ def notify_main_institution_moved(*, registration, old_institution, old_authorit
         clerks = User.objects.filter(role=Role.AUTHORITY, authority=old_authority, is_active=True).exclude(mobile="")
         for mobile in clerks.values_list("mobile", flat=True):
             notification_queue(channel=Notification.Channel.SMS, recipient=mobile, body=body)
+
+
+def notify_departure(*, report) -> None:
+    """A departure was filed: the physician is told what follows; a filed site's main institution hears of it."""
+    registration = report.registration
+    physician = registration.physician
+    with translation.override("zh-hans"):
+        values = {
+            "name": physician.real_name,
+            "code": registration.certificate_code,
+            "institution": report.institution.name,
+            "reason": report.get_reason_display(),
+            "date": report.occurred_on.isoformat(),
+        }
+        body = _("%(institution)s has reported that %(name)s left on %(date)s (%(reason)s).") % values
+        if report.main:
+            body += (
+                " "
+                + _(
+                    "Registration %(code)s is cancelled two years after that date unless a new main institution "
+                    "is registered by then."
+                )
+                % values
+            )
+    notification_queue(channel=Notification.Channel.SMS, recipient=physician.mobile, body=body)
+    if physician.email:
+        notification_queue(channel=Notification.Channel.EMAIL, recipient=physician.email, subject=body[:100], body=body)
+    if not report.main:
+        notification_queue(channel=Notification.Channel.SMS, recipient=registration.institution.mobile, body=body)
+
+
+def notify_report_rejected(*, report) -> None:
+    """The authority did not confirm an institution's report; the institution hears why."""
+    with translation.override("zh-hans"):
+        body = _("Your report on %(name)s (%(code)s) was not confirmed by %(authority)s: %(comment)s") % {
+            "name": report.registration.physician.real_name,
+            "code": report.registration.certificate_code,
+            "authority": report.handled_by.authority.name if report.handled_by.authority_id else "",
+            "comment": report.handled_comment,
+        }
+    notification_queue(channel=Notification.Channel.SMS, recipient=report.institution.mobile, body=body)

@@ -58,3 +58,59 @@ class RegistrationChange(models.Model):
 
     def __str__(self):
         return f"{self.registration_id}: {self.from_state or '—'} → {self.to_state}"
+
+
+class InstitutionReport(models.Model):
+    """What an institution reports about a physician practising there, for the authority's queue.
+
+    A departure (离岗, 办法 art. 19: 调离, 退休, 退职, 辞退, 开除) is filed and ends the institution's filing;
+    two years after leaving the main institution without a new one the registration is cancelled by beat.
+    A ground for cancellation (art. 18) is confirmed by the authority, which then cancels.
+    """
+
+    class Kind(models.TextChoices):
+        DEPARTURE = "departure", _("Departure")
+        CANCELLATION = "cancellation", _("Ground for cancellation")
+
+    class Reason(models.TextChoices):
+        TRANSFER = "transfer", _("Transferred (调离)")
+        RETIREMENT = "retirement", _("Retired (退休)")
+        RESIGNATION = "resignation", _("Resigned (退职)")
+        DISMISSAL = "dismissal", _("Dismissed (辞退)")
+        EXPULSION = "expulsion", _("Expelled (开除)")
+
+    class Outcome(models.TextChoices):
+        OPEN = "", _("Waiting for the authority")
+        NOTED = "noted", _("Recorded")
+        CANCELLED = "cancelled", _("Registration cancelled")
+        REJECTED = "rejected", _("Not confirmed")
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="reports")
+    institution = models.ForeignKey(
+        "Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason for leaving"), max_length=16, choices=Reason.choices, blank=True)
+    ground = models.ForeignKey(
+        Ground, verbose_name=_("legal ground"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    occurred_on = models.DateField(_("date"))
+    # The institution was the registration's main institution when it reported (not a filed site).
+    main = models.BooleanField(_("main institution"), default=False)
+    comment = models.TextField(_("comment"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, db_index=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_comment = models.TextField(_("authority's comment"), blank=True)
+
+    class Meta:
+        ordering = ["reported_at", "pk"]
+        verbose_name = _("institution report")
+        verbose_name_plural = _("institution reports")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.registration_id} @ {self.institution_id}"

@@ -225,3 +225,13 @@ def end_expired_filings() -> int:
     count = sites_end_expired()
     logger.info("end_expired_filings: %s filing(s) ended", count)
     return count
+
+
+@shared_task
+def cancel_after_departures() -> int:
+    """Daily: two years after leaving the main institution with no new one, the registration is cancelled."""
+    from .institution_reports import departures_cancel_after_two_years
+
+    count = departures_cancel_after_two_years()
+    logger.info("cancel_after_departures: %s registration(s) cancelled", count)
+    return count

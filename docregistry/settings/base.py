@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "docregistry.registrations.tasks.end_expired_filings",
         "schedule": crontab(hour=0, minute=20),
     },
+    "cancel-after-departures": {
+        "task": "docregistry.registrations.tasks.cancel_after_departures",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "purge-expired-sms-codes": {
         "task": "docregistry.registrations.tasks.purge_expired_sms_codes",
         "schedule": crontab(hour=3, minute=30),

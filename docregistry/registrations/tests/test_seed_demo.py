@@ -28,7 +28,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
         Qualification.objects.count(),
     )
     second = _seed()
-    assert counts == (7, 2, 1, 5)  # 4 logins + 2 demo applicants + 1 registered physician; 5 roster records
+    assert counts == (8, 2, 1, 5)  # 4 logins + 2 demo applicants + 2 registered physicians; 5 roster records
     assert (User.objects.count(), Institution.objects.count(), Authority.objects.count()) == counts[:3]
     assert Qualification.objects.count() == counts[3]
     for username in ["physician", "hospital", "clerk", "admin"]:
@@ -92,3 +92,18 @@ def test_the_demo_shows_a_registered_physician_with_a_filed_site():
     site = registration.sites.get()
     assert site.institution != registration.institution and site.ended_on is None
     assert registration.changes.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_physician_with_a_departure(client):
+    _seed()
+    wangfang = User.objects.get(username="wangfang")
+    registration = wangfang.registrations.get()
+    report = registration.reports.get()
+    assert (report.kind, report.main, report.outcome) == ("departure", True, "")
+    assert registration.changes.count() == 2
+    client.post("/institution/login/", {"username": "hospital", "password": PASSWORD})
+    page = client.get("/institution/physicians/").content.decode()
+    assert "王芳" in page and "离岗" in page
+    client.post("/authority/login/", {"username": "clerk", "password": PASSWORD})
+    assert "王芳" in client.get("/authority/register/reports/").content.decode()

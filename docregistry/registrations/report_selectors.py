@@ -1,0 +1,77 @@
+"""Who sees what of the institutions' reports (SPEC section 9): the institution's 在职医师 and the authority's queue.
+
+Another institution's physician, and another jurisdiction's report, answer ``Http404``.
+"""
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from docregistry.accounts.models import Role, User
+
+from .models import PracticeSite, Registration
+from .register_models import InstitutionReport
+from .selectors import registrations_visible_to
+
+ON_RECORD = (Registration.State.ACTIVE, Registration.State.SUSPENDED)
+
+
+def physicians_at_institution(user: User) -> QuerySet[Registration]:
+    """在职医师: registrations in force or suspended whose main institution, or a filing in force, is the user's.
+
+    Each row carries ``sites_here`` (its filings in force at the institution) and ``departed_on``
+    (the day the physician left, if the institution reported it as the main institution).
+    """
+    if user.role != Role.INSTITUTION or not user.institution_id:
+        return Registration.objects.none()
+    institution = user.institution_id
+    here = PracticeSite.objects.filter(institution_id=institution, ended_on__isnull=True)
+    departed = InstitutionReport.objects.filter(
+        registration=OuterRef("pk"),
+        kind=InstitutionReport.Kind.DEPARTURE,
+        main=True,
+        institution_id=institution,
+    ).order_by("-occurred_on", "-pk")
+    return (
+        Registration.objects.filter(state__in=ON_RECORD)
+        .filter(Q(institution_id=institution) | Q(pk__in=here.values("registration_id")))
+        .select_related("physician")
+        .prefetch_related(Prefetch("sites", queryset=here.order_by("starts_on"), to_attr="sites_here"))
+        .annotate(
+            departed_on=Subquery(departed.values("occurred_on")[:1]),
+            departed_reason=Subquery(departed.values("reason")[:1]),
+        )
+        .order_by("physician__real_name", "pk")
+    )
+
+
+def physician_at_institution_get(*, user: User, pk: int) -> Registration:
+    return get_object_or_404(physicians_at_institution(user), pk=pk)
+
+
+def reports_by_institution(user: User) -> QuerySet[InstitutionReport]:
+    """The reports the user's institution made, newest first."""
+    if user.role != Role.INSTITUTION or not user.institution_id:
+        return InstitutionReport.objects.none()
+    return (
+        InstitutionReport.objects.filter(institution_id=user.institution_id)
+        .select_related("registration__physician", "ground")
+        .order_by("-reported_at", "-pk")
+    )
+
+
+def reports_visible_to(user: User) -> QuerySet[InstitutionReport]:
+    """A clerk sees the reports on registrations in the jurisdiction (main institution or issuing authority)."""
+    if user.role != Role.AUTHORITY:
+        return InstitutionReport.objects.none()
+    return InstitutionReport.objects.filter(
+        registration__in=registrations_visible_to(user).values("pk")
+    ).select_related("registration__physician", "registration__institution", "institution", "ground", "handled_by")
+
+
+def report_queue(user: User) -> QuerySet[InstitutionReport]:
+    """The reports still waiting for the authority, oldest first."""
+    return reports_visible_to(user).filter(outcome=InstitutionReport.Outcome.OPEN).order_by("reported_at", "pk")
+
+
+def report_get(*, user: User, pk: int) -> InstitutionReport:
+    return get_object_or_404(reports_visible_to(user), pk=pk)
