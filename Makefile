@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium chromium-driver gettext
 
-.PHONY: run test system-packages venv lint messages prod-check worker beat serve bench clean
+.PHONY: run test system-packages venv lint messages prod-check audit worker beat serve bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ prod-check: venv
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) manage.py migrate --check && echo "migrations: all applied"; fi
+
+# Security: pip-audit on the pinned requirements (says so when the vulnerability service is unreachable)
+# and the deployment checklist; exit 1 on a finding, 2 when the audit could not be done.
+audit: venv
+	VENV=$(VENV) bash scripts/audit.sh
 
 worker: venv
 	$(VENV)/bin/celery -A docregistry worker --loglevel INFO -Q $${CELERY_QUEUE:-celery}

@@ -1,5 +1,9 @@
 """``/healthz``: is this instance able to serve? JSON, 200 when every check passes, 503 otherwise.
 
+The public answer is only ``{"status": "ok"}`` or ``{"status": "fail"}``; the checks (database
+vendor, cache backend, queue name and length, errors) and the outbox counts are shown only to a
+caller that sends ``HEALTHZ_TOKEN`` (``?token=…`` or the ``X-Health-Token`` header).
+
 Checks: the database answers, the cache stores and returns a value, and the
 Celery broker answers (with the length of the default queue; "eager" when
 tasks run in-process). The outbox counts (pending, failed) are reported for the
@@ -15,6 +19,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -75,11 +80,19 @@ def outbox_counts() -> dict:
     )
 
 
+def may_see_details(request) -> bool:
+    token = settings.HEALTHZ_TOKEN
+    given = request.headers.get("X-Health-Token") or request.GET.get("token") or ""
+    return bool(token) and constant_time_compare(given, token)
+
+
 @never_cache
 @require_GET
 def healthz(request):
     checks = {"database": _timed(check_database), "cache": _timed(check_cache), "queue": _timed(check_queue)}
     healthy = all(check["ok"] for check in checks.values())
+    if not may_see_details(request):
+        return JsonResponse({"status": "ok" if healthy else "fail"}, status=200 if healthy else 503)
     body = {"status": "ok" if healthy else "fail", "checks": checks}
     if checks["database"]["ok"]:
         try:

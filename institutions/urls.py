@@ -1,4 +1,6 @@
 from django.urls import path
+from django.views.decorators.cache import cache_control
+from django.views.generic import TemplateView
 
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import portal_auth_urls
@@ -17,5 +19,13 @@ urlpatterns = [
     path("documents/<int:pk>/", views.DocumentView.as_view(), name="document"),
     path("physicians/", register_views.PhysicianListView.as_view(), name="physicians"),
     path("physicians/<int:pk>/<str:action>/", register_views.ReportView.as_view(), name="report"),
+    # The review form's stylesheet for the print preview: a file, not a <style> block (Content-Security-Policy).
+    path(
+        "print-preview.css",
+        cache_control(max_age=3600)(
+            TemplateView.as_view(template_name="institutions/print_preview.css", content_type="text/css")
+        ),
+        name="print_preview_css",
+    ),
     *portal_auth_urls(Role.INSTITUTION, app_name),
 ]

@@ -44,8 +44,8 @@ class SignupForm(forms.Form):
     username = forms.CharField(
         label=_("Username"), max_length=150, help_text=_("The name you sign in with; not your real name.")
     )
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True))
-    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(render_value=True))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView, View
 
 from docregistry.public import register as public
 from docregistry.public import verify as verification
+from docregistry.security import neutralise_row
 
 from .forms import AnnouncementForm, LookupForm
 from .throttle import throttled
@@ -112,7 +113,7 @@ class AnnouncementCsvView(AnnouncementMixin, View):
             for r in records:
                 day = getattr(r, dated)
                 row = [kind, r.name, r.level, r.category, "、".join(r.scopes), r.institution, r.certificate_code]
-                writer.writerow([*row, day.isoformat() if day else "", r.state])
+                writer.writerow(neutralise_row([*row, day.isoformat() if day else "", r.state]))
         response = HttpResponse("\ufeff".encode() + buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
         filename = f"announcement-{a['authority'].region_id}-{a['year']}-{a['month']:02d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

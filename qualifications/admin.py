@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from docregistry.registrations.pagination import CappedCountPaginator
+from docregistry.security import neutralise_row
 
 from .forms import RosterUploadForm
 from .models import ImportBatch, Qualification
@@ -127,7 +128,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         writer = csv.writer(response)
         writer.writerow([_("Row"), _("Column"), _("Value"), _("Problem")])
         for error in batch_errors(batch):
-            writer.writerow([error.row, error.column, error.value, error.message])
+            writer.writerow(neutralise_row([error.row, error.column, error.value, error.message]))
         if batch.error_count > len(batch.errors):
             writer.writerow(
                 ["", "", "", _("… and %(count)s more errors") % {"count": batch.error_count - len(batch.errors)}]

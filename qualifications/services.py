@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError
 
 from docregistry.celery import enqueue
+from docregistry.security import clean_file_name
 
 from .importers import RosterReader
 from .models import ImportBatch
@@ -43,7 +44,11 @@ def import_batch_create(*, uploaded_file: UploadedFile, uploaded_by=None, dry_ru
     """Store an uploaded roster file (under MEDIA_ROOT, never served) and queue its import after commit."""
     if not uploaded_file.name.lower().endswith(ALLOWED_SUFFIXES):
         raise ValidationError(MSG_FILE_TYPE, code="file_type")
-    batch = ImportBatch(file_name=Path(uploaded_file.name).name[:255], uploaded_by=uploaded_by, dry_run=dry_run)
+    batch = ImportBatch(
+        file_name=clean_file_name(uploaded_file.name, default="roster", max_length=255),
+        uploaded_by=uploaded_by,
+        dry_run=dry_run,
+    )
     batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{batch.file_name}", uploaded_file, save=False)
     batch.full_clean()
     batch.save()

@@ -6,7 +6,7 @@ another role is sent to their own portal, never shown this one.
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import PORTAL_NAMESPACES, Role
 
 MSG_WRONG_PORTAL = _("This account belongs to another portal. Please sign in there.")
+MSG_PASSWORD_UNCHANGED = _("The new password must differ from the current one.")
 
 
 def portal_home(user) -> str:
@@ -59,12 +60,23 @@ class PortalAuthenticationForm(AuthenticationForm):
             raise ValidationError(MSG_WRONG_PORTAL, code="wrong_portal")
 
 
+class NewPasswordChangeForm(PasswordChangeForm):
+    """A password change that changes it: the current (or one-time) password is refused as the new one."""
+
+    def clean_new_password1(self):
+        password = self.cleaned_data.get("new_password1")
+        if password and self.user.check_password(password):
+            raise ValidationError(MSG_PASSWORD_UNCHANGED, code="password_unchanged")
+        return password
+
+
 def portal_auth_urls(role: str, namespace: str):
     """Login, logout and password change for one portal."""
     form = type(f"{namespace.title()}AuthenticationForm", (PortalAuthenticationForm,), {"role": role})
 
     class PasswordChangeView(PortalMixin, auth_views.PasswordChangeView):
         template_name = "accounts/password_change.html"
+        form_class = NewPasswordChangeForm
         success_url = reverse_lazy(f"{namespace}:index")
 
         def form_valid(self, form):

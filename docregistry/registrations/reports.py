@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, User
+from docregistry.security import neutralise_row
 
 from .models import Application, Institution
 from .selectors import applications_reportable_to, local_midnight
@@ -228,7 +229,7 @@ def report_csv(report: Report) -> Iterator[bytes]:
     writer = csv.writer(_Echo())
     yield "\ufeff".encode()
     for row in report_rows(report):
-        yield writer.writerow(row).encode("utf-8")
+        yield writer.writerow(neutralise_row(row)).encode("utf-8")
 
 
 def report_xlsx(report: Report, out) -> None:
@@ -250,7 +251,7 @@ def report_xlsx(report: Report, out) -> None:
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append(neutralise_row(row))
     workbook.save(out)
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     "docregistry.accounts",
     "docregistry.registrations",
     "docregistry.public",
@@ -46,12 +47,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "docregistry.middleware.ChosenLanguageMiddleware",
+    "docregistry.security.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "docregistry.security.StaffIdleTimeoutMiddleware",
     "docregistry.replica.ReportsOnReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "docregistry.security.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "docregistry.urls"
@@ -247,6 +252,32 @@ PUBLIC_THROTTLE = {
     "lookup": (int(os.environ.get("PUBLIC_LOOKUP_PER_MINUTE", "20")), 60),
     "fhir": (int(os.environ.get("FHIR_REQUESTS_PER_MINUTE", "120")), 60),
 }
+
+# Security headers (docregistry/security.py). No inline script or style anywhere: every script and
+# stylesheet is a file under static/; images may be data: URIs (the enrolment QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# Institution staff, clerks and admins are signed out after this many seconds without a request.
+STAFF_IDLE_TIMEOUT = int(os.environ.get("STAFF_IDLE_TIMEOUT", "1800"))
+# /healthz answers only ok/fail; with ?token=… or the X-Health-Token header equal to this, the details too.
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
+# seed_demo writes demo accounts with a known password: never under the production settings.
+DEMO_DATA_ALLOWED = True
 
 # Behind a reverse proxy that appends the client address to X-Forwarded-For.
 USE_X_FORWARDED_FOR = os.environ.get("USE_X_FORWARDED_FOR", "0") == "1"

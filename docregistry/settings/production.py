@@ -9,6 +9,7 @@ from whitenoise.compress import Compressor
 from .base import *  # noqa: F403
 
 DEBUG = False
+DEMO_DATA_ALLOWED = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")

@@ -83,7 +83,10 @@ def test_the_resend_button_counts_down_then_works(browser, live_server, inactive
         button = page.locator("button[name=resend]")
         assert button.is_disabled()
         assert re.search(r"\d+", button.inner_text())
-        page.wait_for_function("!document.querySelector('button[name=resend]').disabled", timeout=20_000)
+        from playwright.sync_api import expect
+
+        # A locator assertion, not wait_for_function: the page's CSP (no 'unsafe-eval') forbids string predicates.
+        expect(button).to_be_enabled(timeout=20_000)
         assert not re.search(r"\d", button.inner_text())
     finally:
         connections.close_all()

@@ -9,10 +9,21 @@ from docregistry.registrations.models import Notification
 
 from .conftest import DEAD_BROKER, celery_broker
 
+TOKEN = "health-token-for-the-operator"
+
+
+@pytest.fixture(autouse=True)
+def _health_token(settings):
+    settings.HEALTHZ_TOKEN = TOKEN
+
+
+def details(client):
+    return client.get("/healthz", HTTP_X_HEALTH_TOKEN=TOKEN)
+
 
 def test_healthy_instance_answers_200_with_every_check(client, db):
     Notification.objects.create(channel="sms", recipient="13900000000", body="x")
-    response = client.get("/healthz")
+    response = details(client)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
@@ -27,7 +38,7 @@ def test_healthy_instance_answers_200_with_every_check(client, db):
 def test_broker_down_answers_503_quickly_and_says_which_check_failed(client, db):
     with celery_broker(DEAD_BROKER):
         started = time.monotonic()
-        response = client.get("/healthz")
+        response = details(client)
     assert time.monotonic() - started < 5
     assert response.status_code == 503
     body = response.json()
@@ -46,7 +57,7 @@ def test_cache_down_answers_503(client, db, settings):
         }
     }
     started = time.monotonic()
-    response = client.get("/healthz")
+    response = details(client)
     assert time.monotonic() - started < 10
     assert response.status_code == 503
     assert not response.json()["checks"]["cache"]["ok"]
@@ -57,8 +68,28 @@ def test_with_real_redis_the_queue_length_is_reported(client, db):
     if not redis_url.startswith("redis://"):
         pytest.skip("needs REDIS_URL=redis://…")
     with celery_broker(redis_url):
-        response = client.get("/healthz")
+        response = details(client)
     assert response.status_code == 200, response.content
     queue = response.json()["checks"]["queue"]
     assert queue["mode"] == "redis" and queue["queue"] == "celery"
     assert isinstance(queue["length"], int)
+
+
+def test_the_public_answer_is_only_ok_or_fail(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.get("/healthz", {"token": "wrong"}).json() == {"status": "ok"}
+    with celery_broker(DEAD_BROKER):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "fail"}  # no host, port or error text for anyone
+
+
+def test_the_token_in_the_query_string_shows_the_details(client, db):
+    assert set(client.get("/healthz", {"token": TOKEN}).json()["checks"]) == {"database", "cache", "queue"}
+
+
+def test_without_a_configured_token_nobody_sees_the_details(client, db, settings):
+    settings.HEALTHZ_TOKEN = ""
+    assert client.get("/healthz", {"token": ""}, HTTP_X_HEALTH_TOKEN="").json() == {"status": "ok"}

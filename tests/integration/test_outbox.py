@@ -106,7 +106,7 @@ def test_provider_down_the_submission_succeeds_and_the_sweeper_sends_it_once_the
     assert len([m for m in sms_outbox if m.to == world.physician.mobile]) == 1
 
 
-def test_a_notification_that_keeps_failing_is_marked_failed_and_left_alone(world, provider_down, client):
+def test_a_notification_that_keeps_failing_is_marked_failed_and_left_alone(world, provider_down, client, settings):
     application = world.submitted()
     [row] = receipts(world).filter(application=application)
     Notification.objects.exclude(pk=row.pk).delete()  # only this one matters here
@@ -119,7 +119,8 @@ def test_a_notification_that_keeps_failing_is_marked_failed_and_left_alone(world
     assert "provider unreachable" in row.last_error
     assert dispatch_pending(grace_seconds=0) == 0
     # the operator sees it on the health page
-    assert client.get("/healthz").json()["outbox"]["failed"] >= 1
+    settings.HEALTHZ_TOKEN = "t"
+    assert client.get("/healthz", HTTP_X_HEALTH_TOKEN="t").json()["outbox"]["failed"] >= 1
 
 
 def test_broker_down_the_submission_succeeds_quickly_and_is_sent_once_the_broker_is_back(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import User
+from docregistry.security import clean_file_name
 
 from ..models import Application, Document
 from .drafts import application_editable_get
@@ -48,7 +49,7 @@ def document_add(*, application: Application, actor: User, kind: str, file) -> D
     if sniffed is None:
         raise ValidationError({"file": MSG_FILE_TYPE})
     content_type, extension = sniffed
-    original_name = (file.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or f"document.{extension}"
+    original_name = clean_file_name(file.name, default=f"document.{extension}")
     document = Document(
         application=locked, kind=kind, original_name=original_name, content_type=content_type, size=file.size
     )

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from docregistry.accounts.models import User
@@ -13,6 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the site is served")
 
     def handle(self, *args, base_url, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "seed_demo writes accounts with a published password; it refuses to run under these settings "
+                "(DEMO_DATA_ALLOWED is False, as in docregistry.settings.production)."
+            )
         base_url = base_url.rstrip("/")
         logins = seed_demo()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password changes are kept):"))
