@@ -1,13 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from docregistry.registrations.checklists import checklist_choices
 from docregistry.registrations.forms import (
     ApplicationSearchForm,  # noqa: F401 - the shared search
     IdPrefixMixin,
 )
 from docregistry.registrations.grounds import ground_choices
 from docregistry.registrations.models import Institution, Region, Registration
-from docregistry.registrations.services import CHECKLIST
 
 
 class OpenByNumberForm(forms.Form):
@@ -20,11 +20,19 @@ class OpenByNumberForm(forms.Form):
     )
 
 
+class AcceptForm(IdPrefixMixin, forms.Form):
+    """受理: nothing to fill in; the button and its confirmation are the decision."""
+
+    id_prefix = "accept"
+
+
 class ApproveForm(IdPrefixMixin, forms.Form):
+    """The application's type's own paper checklist (``checklists.checklist_for``) and the opinion."""
+
     id_prefix = "approve"
     checklist = forms.MultipleChoiceField(
         label=_("Paper materials received"),
-        choices=list(CHECKLIST.items()),
+        choices=[],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -34,6 +42,11 @@ class ApproveForm(IdPrefixMixin, forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": "同意注册"}),
     )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checklist"].choices = checklist_choices(application)
+        self.fields["comment"].widget.attrs["placeholder"] = application.kind.opinion_zh
 
 
 class ReturnForm(IdPrefixMixin, forms.Form):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("open/", views.OpenByNumberView.as_view(), name="open"),
     path("open/<str:number>/", views.OpenByNumberView.as_view(), name="open_number"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application"),
+    path("applications/<int:pk>/accept/", views.AcceptView.as_view(), name="accept"),
     path("applications/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
     path("applications/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
     path("applications/<int:pk>/refuse/", views.RefuseView.as_view(), name="refuse"),

@@ -21,12 +21,13 @@ from docregistry.accounts.portals import PortalMixin
 from docregistry.http import client_ip, document_response, pdf_response
 from docregistry.registrations import pagination, reports, reviewform, selectors, services
 from docregistry.registrations.models import Application
-from docregistry.registrations.presentation import decision_clock, mask_id_number, mask_mobile
+from docregistry.registrations.presentation import decision_clocks, mask_id_number, mask_mobile
 from docregistry.registrations.workflow import jurisdiction_prefix, visible_states
 from docregistry.views import DecisionView as BaseDecisionView
 from docregistry.views import add_errors
 
 from .forms import (
+    AcceptForm,
     ApplicationSearchForm,
     ApproveForm,
     InstitutionForm,
@@ -38,6 +39,7 @@ from .forms import (
 )
 
 MSG_NOT_FOUND_BY_NUMBER = _("No application %(number)s in your jurisdiction is waiting for or past your review.")
+MSG_ACCEPTED = _("Paper materials accepted. The decision is due by %(date)s.")
 MSG_APPROVED = _("Approved. Practice certificate code: %(code)s.")
 MSG_RETURNED = _("Returned to the physician.")
 MSG_REFUSED = _("Refused. The physician and the institution have been notified.")
@@ -94,7 +96,7 @@ class IndexView(AuthorityView, TemplateView):
             open_form=OpenByNumberForm(),
             page=page,
             applications=page.object_list,
-            rows=[(a, decision_clock(a, today=today)) for a in page.object_list],
+            rows=list(zip(page.object_list, decision_clocks(page.object_list, today=today), strict=True)),
         )
         return context
 
@@ -124,13 +126,16 @@ class ApplicationDetailView(AuthorityView, TemplateView):
     def get_context_data(self, **kwargs):
         dossier = selectors.application_dossier(user=self.request.user, pk=self.kwargs["pk"])
         application = dossier.application
-        kwargs.setdefault("approve_form", ApproveForm(initial={"checklist": application.checklist}))
+        kwargs.setdefault(
+            "approve_form", ApproveForm(application=application, initial={"checklist": application.checklist})
+        )
+        kwargs.setdefault("accept_form", AcceptForm())
         kwargs.setdefault("return_form", ReturnForm())
         kwargs.setdefault("refuse_form", RefuseForm())
         return super().get_context_data(
             **dossier.as_context(),
             masked_id=mask_id_number(application.physician.id_number),
-            checklist_labels=[services.CHECKLIST[k] for k in application.checklist if k in services.CHECKLIST],
+            checklist_labels=[item.label for item in dossier.paper_checklist if item.code in application.checklist],
             **kwargs,
         )
 
@@ -140,9 +145,25 @@ class DecisionView(AuthorityView, BaseDecisionView):
     detail_url = "authority:application"
 
 
+class AcceptView(DecisionView):
+    """受理: the clerk has the paper materials; the 20-working-day clock starts."""
+
+    form_class = AcceptForm
+    form_name = "accept_form"
+
+    def decide(self, application, data):
+        application = services.application_accept_by_authority(
+            application=application, actor=self.request.user, ip=client_ip(self.request)
+        )
+        return MSG_ACCEPTED % {"date": application.decision_due_on.isoformat()}
+
+
 class ApproveView(DecisionView):
     form_class = ApproveForm
     form_name = "approve_form"
+
+    def make_form(self, application, data):
+        return ApproveForm(data, application=application)
 
     def decide(self, application, data):
         application = services.application_approve_by_authority(

@@ -35,9 +35,13 @@ class DecisionView(View):
     def decide(self, application, data: dict) -> str:
         raise NotImplementedError
 
+    def make_form(self, application, data):
+        """The posted form; a subclass whose form depends on the application (its type's checklist) says so here."""
+        return self.form_class(data)
+
     def post(self, request, pk):
         application = selectors.application_get(user=request.user, pk=pk)
-        form = self.form_class(request.POST)
+        form = self.make_form(application, request.POST)
         if form.is_valid():
             try:
                 message = self.decide(application, form.cleaned_data)

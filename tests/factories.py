@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from docregistry.accounts.models import Role, User
 from docregistry.registrations import services
+from docregistry.registrations.calendar import load_calendar
+from docregistry.registrations.checklists import checklist_codes, load_checklists
 from docregistry.registrations.demo import make_certificate_code, make_id_number
 from docregistry.registrations.grounds import load_grounds
 from docregistry.registrations.models import (
@@ -19,6 +21,7 @@ from docregistry.registrations.models import (
     PracticeScope,
     Region,
 )
+from docregistry.registrations.paper_models import CalendarDay, ChecklistItem
 from docregistry.registrations.reference import load_reference_data
 from docregistry.registrations.register_models import Ground
 from qualifications.models import Qualification
@@ -130,6 +133,10 @@ def ensure_reference_data() -> None:
         load_reference_data(Region, PracticeScope)
     if not Ground.objects.exists():
         load_grounds(Ground)
+    if not ChecklistItem.objects.exists():
+        load_checklists()
+    if not CalendarDay.objects.exists():
+        load_calendar()
 
 
 @dataclass
@@ -168,8 +175,9 @@ class World:
         return services.application_approve_by_institution(application=self.submitted(**fields), actor=self.staff)
 
     def approved(self, **fields) -> Application:
+        application = self.institution_approved(**fields)
         return services.application_approve_by_authority(
-            application=self.institution_approved(**fields),
+            application=application,
             actor=self.clerk,
-            checklist=list(services.CHECKLIST),
+            checklist=checklist_codes(application),
         )

@@ -1,8 +1,10 @@
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .calendar import deadlines_recompute
+from .checks import MSG_CALENDAR_YEAR_MISSING
 from .models import (
     Application,
     Authority,
@@ -13,6 +15,7 @@ from .models import (
     RegistrationWindow,
 )
 from .pagination import CappedCountPaginator
+from .paper_models import CalendarDay, ChecklistItem
 from .register_models import Ground
 from .selectors import normalize_application_number
 
@@ -103,3 +106,42 @@ class GroundAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     list_editable = ["position", "is_active"]
     search_fields = ["code", "text"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The holiday calendar the decision clock counts by; warns when this year or the next is not loaded."""
+
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind", ("date", admin.DateFieldListFilter)]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def changelist_view(self, request, extra_context=None):
+        from .calendar import years_missing
+
+        if missing := years_missing():
+            messages.warning(request, MSG_CALENDAR_YEAR_MISSING % {"years": "、".join(str(y) for y in missing)})
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        deadlines_recompute()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        deadlines_recompute()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        deadlines_recompute()
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    """The paper materials of each type; the authority ticks the active ones before approving."""
+
+    list_display = ["type", "position", "code", "label_zh", "label_en", "is_active"]
+    list_filter = ["type", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["code", "label_zh", "label_en"]

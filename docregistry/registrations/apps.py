@@ -8,5 +8,6 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations")
 
     def ready(self):
-        # The register's models live in their own module; importing it registers them.
-        from . import register_models  # noqa: F401
+        # The register's and the paper's models live in their own modules; importing them registers them
+        # (and ``checks`` registers the calendar's system check).
+        from . import checks, paper_models, register_models  # noqa: F401

@@ -159,6 +159,8 @@ class Application(models.Model):
     # Page 2
     health_status = models.CharField(_("health status"), max_length=50, default="良好", blank=True)
     assessment_institution = models.CharField(_("assessment institution"), max_length=100, blank=True)
+    # 业务水平考核机构或组织的名称和培训时间及考核结果: filled in by two-year-rule applicants.
+    training_assessment = models.CharField(_("training and assessment"), max_length=200, blank=True)
     scope = models.CharField(_("practice scope"), max_length=50, blank=True)
     extra_scopes = models.JSONField(_("further practice scopes"), default=list, blank=True)
     remarks = models.TextField(_("other remarks"), blank=True)
@@ -178,6 +180,19 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
     institution_decided_at = models.DateTimeField(_("confirmed by the institution at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The decision clock (SPEC section 10, ``calendar.py``): started by 受理, paused while back for 补正.
+    accepted_at = models.DateTimeField(_("paper materials accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    clock_paused_days = models.PositiveSmallIntegerField(_("working days paused for missing materials"), default=0)
+    clock_paused_on = models.DateField(_("clock paused since"), null=True, blank=True)
+    decision_due_on = models.DateField(_("decision due by"), null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:

@@ -1,13 +1,18 @@
-"""How the domain is shown to people: the current step in words, masked numbers, the decision clock.
+"""How the domain is shown to people: the current step in words, masked numbers.
 
-Pure functions of what they are given: no queries, no writes.
+Pure functions of what they are given: no queries, no writes. The decision clock, which reads
+the holiday calendar, is ``calendar.decision_clock`` (re-exported here).
 """
 
-import datetime
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .calendar import (  # noqa: F401 - the decision clock, re-exported
+    DECISION_WORKING_DAYS,
+    decision_clock,
+    decision_clocks,
+    working_days_between,
+)
+from .calendar import working_days_after as add_working_days  # noqa: F401
 from .models import Application
 
 State = Application.State
@@ -42,51 +47,3 @@ def current_step(application: Application) -> str:
     if application.state == State.REFUSED:
         return _("Refused by the health authority.")
     return _("Withdrawn.")
-
-
-DECISION_WORKING_DAYS = 20  # Physicians Law art. 13
-
-
-def decision_clock(application: Application, *, today: datetime.date | None = None) -> dict | None:
-    """The authority's 20-working-day clock, counted from the day the institution forwarded the application."""
-    if application.institution_decided_at is None or application.state != State.INSTITUTION_APPROVED:
-        return None
-    start = timezone.localdate(application.institution_decided_at)
-    today = today or timezone.localdate()
-    elapsed = working_days_between(start, today)
-    deadline = add_working_days(start, DECISION_WORKING_DAYS)
-    return {
-        "start": start,
-        "elapsed": elapsed,
-        "remaining": max(DECISION_WORKING_DAYS - elapsed, 0),
-        "limit": DECISION_WORKING_DAYS,
-        "deadline": deadline,
-        "overdue": elapsed > DECISION_WORKING_DAYS,
-        "percent": min(100, round(100 * elapsed / DECISION_WORKING_DAYS)),
-    }
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """The day ``days`` Monday–Friday days after ``start`` (public holidays not counted)."""
-    weeks, rest = divmod(days, 5)
-    day = start + datetime.timedelta(weeks=max(weeks, 0))
-    if weeks > 0 and rest == 0 and day.weekday() >= 5:
-        # From a weekend day, whole weeks land on a weekend: the last working day was the Friday before.
-        return day - datetime.timedelta(days=day.weekday() - 4)
-    while rest > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            rest -= 1
-    return day
-
-
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Monday–Friday days after ``start`` up to and including ``end`` (public holidays not counted).
-
-    Arithmetic, not a walk over the days: a list page counts it for every row.
-    """
-    if end <= start:
-        return 0
-    weeks, rest = divmod((end - start).days, 7)
-    weekday = start.weekday()
-    return weeks * 5 + sum(1 for offset in range(1, rest + 1) if (weekday + offset) % 7 < 5)

@@ -8,19 +8,22 @@ import datetime
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, SmsCode, User
 from qualifications.models import Qualification
 
+from . import calendar
 from .models import Application, Institution, Notification, Registration
 from .notifications import notifications_queue_keyed
 from .workflow import jurisdiction_prefix
 
 INSTITUTION_WAIT_DAYS = 3
 AUTHORITY_WAIT_DAYS = 5
+# Clerks are reminded of accepted applications this many working days before their decision is due.
+DUE_WARNING_WORKING_DAYS = 5
 TWO_YEAR_WARNING_DAYS = 60
 
 # A physician in these states has applied in time; the two-year line no longer concerns them.
@@ -70,22 +73,29 @@ def institution_reminders_queue(*, days: int = INSTITUTION_WAIT_DAYS, now: datet
 
 
 def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.datetime | None = None) -> int:
-    """One SMS per clerk whose jurisdiction has institution-approved applications waiting more than ``days`` days.
+    """One SMS per clerk whose jurisdiction has applications to act on; at most one a day.
 
-    The database counts per region (a few hundred rows at most); each authority adds up the
-    regions its prefix covers.
+    Two things, by the decision clock (``calendar.py``, the same clock every page shows):
+    applications forwarded more than ``days`` days ago whose paper materials are not accepted
+    yet (受理), and accepted ones whose decision is due within ``DUE_WARNING_WORKING_DAYS``
+    working days or overdue (``decision_due_on``, by the holiday calendar). The database
+    counts per region (a few hundred rows at most); each authority adds up the regions its
+    prefix covers. One calendar query, one grouped query, one for the clerks, one write.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    regions = dict(
-        Application.objects.filter(
-            state=Application.State.INSTITUTION_APPROVED,
-            institution_decided_at__lte=now - timedelta(days=days),
+    due_by = calendar.working_days_after(today, DUE_WARNING_WORKING_DAYS)
+    waiting = Q(accepted_at__isnull=True, institution_decided_at__lte=now - timedelta(days=days))
+    due = Q(accepted_at__isnull=False, decision_due_on__lte=due_by)
+    regions = {
+        code: (n_waiting, n_due)
+        for code, n_waiting, n_due in Application.objects.filter(
+            waiting | due, state=Application.State.INSTITUTION_APPROVED
         )
         .order_by()
         .values_list("institution__region_id")
-        .annotate(n=Count("pk"))
-    )
+        .annotate(n_waiting=Count("pk", filter=waiting), n_due=Count("pk", filter=due))
+    }
     if not regions:
         return 0
     clerks = (
@@ -97,14 +107,28 @@ def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.
     with translation.override("zh-hans"):
         for clerk in clerks:
             prefix = jurisdiction_prefix(clerk)
-            count = sum(n for code, n in regions.items() if code and code.startswith(prefix))
-            if not count:
-                continue
-            body = _(
-                "%(count)s application(s) approved by institutions in your jurisdiction have been waiting for more "
-                "than %(days)s days. Please review them in the authority portal."
-            ) % {"count": count, "days": days}
-            rows.append(_sms(recipient=clerk.mobile, body=body, key=f"remind:authority:{clerk.pk}:{today}"))
+            mine = [counts for code, counts in regions.items() if code and code.startswith(prefix)]
+            n_waiting, n_due = sum(c[0] for c in mine), sum(c[1] for c in mine)
+            parts = []
+            if n_due:
+                parts.append(
+                    _(
+                        "%(count)s accepted application(s) in your jurisdiction must be decided by %(date)s or are "
+                        "overdue (20 working days from acceptance, Physicians Law art. 13)."
+                    )
+                    % {"count": n_due, "date": due_by.isoformat()}
+                )
+            if n_waiting:
+                parts.append(
+                    _(
+                        "%(count)s application(s) approved by institutions in your jurisdiction have been waiting "
+                        "for more than %(days)s days. Please review them in the authority portal."
+                    )
+                    % {"count": n_waiting, "days": days}
+                )
+            if parts:
+                body = " ".join(parts)
+                rows.append(_sms(recipient=clerk.mobile, body=body, key=f"remind:authority:{clerk.pk}:{today}"))
     return notifications_queue_keyed(rows)
 
 

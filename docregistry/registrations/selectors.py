@@ -15,6 +15,7 @@ from docregistry.accounts.models import Role, User
 from docregistry.public.tokens import REVIEW_FORM, scanned_document
 
 from . import presentation
+from .checklists import checklist_for
 from .models import (
     OPEN_STATES,
     Application,
@@ -66,6 +67,8 @@ class Dossier:
     sites: list[PracticeSite]
     step: str
     clock: dict | None
+    # The paper materials the type needs (``checklists.checklist_for``): every party sees the same list.
+    paper_checklist: list
     # The moves the user may make now, by name (``workflow.TRANSITIONS``): the page's buttons.
     actions: dict[str, Transition]
 
@@ -80,6 +83,7 @@ class Dossier:
             "sites": self.sites,
             "current_step": self.step,
             "clock": self.clock,
+            "paper_checklist": self.paper_checklist,
             "actions": self.actions,
         }
 
@@ -96,6 +100,7 @@ def application_dossier(*, user: User, pk: int) -> Dossier:
         sites=list(registration.sites.select_related("institution")) if registration is not None else [],
         step=presentation.current_step(application),
         clock=presentation.decision_clock(application),
+        paper_checklist=checklist_for(application),
         actions={t.name: t for t in available_transitions(application=application, user=user)},
     )
 

@@ -56,6 +56,8 @@ class ApplicationType:
     two_year_from_qualification: bool = False
     # The printed form's subtitle (the form is always Chinese).
     title_zh: str = ""
+    # The authority's opinion printed when it approves without writing one of its own.
+    opinion_zh: str = "同意注册"
 
     @property
     def needs_registration(self) -> bool:
@@ -88,6 +90,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
             level=LevelRule.SAME,
             work_history=True,
             title_zh="变更注册",
+            opinion_zh="同意变更注册",
         ),
         ApplicationType(
             Type.MULTI_SITE,
@@ -96,6 +99,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
             needs=Needs.IN_FORCE,
             files_site=True,
             title_zh="多机构备案",
+            opinion_zh="同意备案",
         ),
         ApplicationType(
             Type.UPGRADE,
@@ -116,6 +120,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
             needs=Needs.IN_FORCE,
             needs_institution=False,
             title_zh="注销注册",
+            opinion_zh="同意注销注册",
         ),
         ApplicationType(
             Type.REREGISTER,
@@ -126,6 +131,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
             work_history=True,
             issues_code=True,
             title_zh="重新注册",
+            opinion_zh="同意重新注册",
         ),
         ApplicationType(
             # 增加注册 (办法 art. 12): a 执业医师 registers at an institution in another practice area,

@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import translation
 
+from docregistry.registrations import services
+
 
 class Page(HTMLParser):
     """The ids, labels, titles and form attributes of one rendered page."""
@@ -69,6 +71,7 @@ def test_every_page_has_a_skip_link_named_landmarks_an_icon_and_a_description(cl
 @pytest.mark.django_db
 def test_review_windows_give_each_form_its_own_ids(client, world):
     application = world.institution_approved()
+    services.application_accept_by_authority(application=application, actor=world.clerk)  # the clock runs
     client.force_login(world.clerk)
     html = page(client, f"/authority/applications/{application.pk}/")
     assert not [i for i, n in Counter(html.ids).items() if n > 1]
@@ -90,7 +93,8 @@ def test_approve_refuse_and_return_ask_first_and_say_what_follows(client, world)
     client.force_login(world.clerk)
     html = page(client, f"/authority/applications/{application.pk}/")
     confirms = {f["action"].rsplit("/", 2)[-2]: f["data-confirm"] for f in html.find("form") if "data-confirm" in f}
-    assert set(confirms) == {"approve", "return", "refuse"}
+    assert set(confirms) == {"accept", "approve", "return", "refuse"}
+    assert "20 个工作日" in confirms["accept"]
     assert "不可撤销" in confirms["approve"]
     assert "法定" in confirms["refuse"]
 

@@ -12,10 +12,11 @@ pytestmark = pytest.mark.django_db
 
 # Session and user, then: home = open application, registrations, their sites, qualifications;
 # detail and edit read the application, its registration, documents, work periods (and timeline or scopes);
-# the edit page of a returned application also reads the reason it was returned.
+# the edit page of a returned application also reads the reason it was returned; the detail page also reads
+# the type's paper checklist.
 HOME_QUERIES = 6
 LIST_QUERIES = 3
-DETAIL_QUERIES = 7
+DETAIL_QUERIES = 8
 EDIT_QUERIES = 8
 
 

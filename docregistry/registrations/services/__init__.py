@@ -12,11 +12,13 @@ Callers use this package (``services.application_submit(...)``); the modules are
 
 from ..workflow import EDITABLE_STATES, TRANSITIONS, Transition, available_transitions, may_act
 from .decisions import (
-    CHECKLIST,
+    MSG_ACCEPTED_TEXT,
+    MSG_ALREADY_ACCEPTED,
     MSG_CHECKLIST_INCOMPLETE,
     MSG_GROUND_REQUIRED,
     MSG_REGISTRATION_REQUIRED,
     MSG_SERIALS_EXHAUSTED,
+    application_accept_by_authority,
     application_approve_by_authority,
     application_approve_by_institution,
     application_refuse,

@@ -9,12 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import Role, User
 
-from .. import codes, register
+from .. import calendar, codes, register
+from ..checklists import checklist_missing
 from ..grounds import ground_get
-from ..models import Application, Authority, PracticeSite, Registration
+from ..models import Application, Authority, Notification, PracticeSite, Registration, StatusChange
+from ..notifications import notification_queue
 from ..register_models import Ground
 from ..workflow import may_act
-from .transitions import MSG_NOT_ALLOWED, NotAllowed, application_transition, next_value
+from .transitions import (
+    MSG_ALREADY_HANDLED,
+    MSG_NOT_ALLOWED,
+    AlreadyHandled,
+    NotAllowed,
+    application_transition,
+    next_value,
+)
 
 AppType = Application.Type
 
@@ -23,16 +32,13 @@ MSG_CHECKLIST_INCOMPLETE = _("Tick every paper material as received before appro
 MSG_REGISTRATION_REQUIRED = _("This application does not name the registration it concerns.")
 MSG_SERIALS_EXHAUSTED = _("All practice certificate serials for %(prefix)s are used; ask the operator.")
 
-# The paper materials an authority checks before approving (SPEC section 5, seed Q7).
-CHECKLIST = {
-    "review_form": _("Review form, two copies"),
-    "id_card": _("ID card, original and copy"),
-    "photos": _("Three recent 2-inch photos on a white background"),
-    "contract": _("Labour contract or proof of employment"),
-    "institution_license": _("Copy of the institution's practice license"),
-    "local": _("Other materials the local authority requires"),
-}
+MSG_ALREADY_ACCEPTED = _("The paper materials of this application were already accepted on %(date)s.")
+MSG_ACCEPTED_TEXT = _(
+    "The health authority accepted the paper materials of your application %(number)s on %(date)s; "
+    "it decides by %(deadline)s (20 working days, Physicians Law art. 13)."
+)
 
+# The paper materials an authority checks before approving are data per type: ``checklists.checklist_for``.
 # The grounds on which registration is refused are data: ``Ground`` rows of kind "refusal" (``grounds.py``).
 
 
@@ -56,8 +62,14 @@ def application_approve_by_institution(
 def application_return_by_institution(
     *, application: Application, actor: User, comment: str, ip: str | None = None
 ) -> Application:
+    """Back to the physician; after 受理 (a resubmission after 补正) the clock pauses again."""
     return application_transition(
-        application=application, name="institution_return", actor=actor, ip=ip, comment=comment
+        application=application,
+        name="institution_return",
+        actor=actor,
+        ip=ip,
+        comment=comment,
+        **calendar.clock_pause_updates(application),
     )
 
 
@@ -80,16 +92,62 @@ def practice_certificate_code_issue(*, application: Application, authority: Auth
 
 
 @transaction.atomic
+def application_accept_by_authority(*, application: Application, actor: User, ip: str | None = None) -> Application:
+    """受理: the clerk has the paper materials; the 20-working-day clock starts (SPEC section 10).
+
+    The state stays "waiting for the authority"; the move is audited as a status change
+    with the same state on both sides, and the physician is told the deadline.
+    """
+    if not may_act(actor, application, Role.AUTHORITY):
+        raise NotAllowed(MSG_NOT_ALLOWED)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.state != Application.State.INSTITUTION_APPROVED:
+        raise AlreadyHandled(MSG_ALREADY_HANDLED % {"state": locked.get_state_display()})
+    if locked.accepted_at is not None:
+        raise AlreadyHandled(MSG_ALREADY_ACCEPTED % {"date": timezone.localdate(locked.accepted_at).isoformat()})
+    updates = calendar.clock_start_updates(actor=actor)
+    changed = Application.objects.filter(pk=locked.pk, accepted_at__isnull=True, state=locked.state).update(
+        **updates, updated_at=timezone.now()
+    )
+    if changed != 1:  # SQLite has no row locks: the conditional UPDATE is the guard there.
+        raise AlreadyHandled(MSG_ALREADY_ACCEPTED % {"date": timezone.localdate().isoformat()})
+    application.refresh_from_db()
+    text = MSG_ACCEPTED_TEXT % {
+        "number": application.number,
+        "date": timezone.localdate(application.accepted_at).isoformat(),
+        "deadline": application.decision_due_on.isoformat(),
+    }
+    StatusChange.objects.create(
+        application=application,
+        actor=actor,
+        actor_role=actor.role,
+        from_state=locked.state,
+        to_state=locked.state,
+        comment=text,
+        ip_address=ip or None,
+    )
+    notification_queue(
+        channel=Notification.Channel.SMS, recipient=application.physician.mobile, body=text, application=application
+    )
+    return application
+
+
+@transaction.atomic
 def application_approve_by_authority(
     *, application: Application, actor: User, checklist: list[str], comment: str = "", ip: str | None = None
 ) -> Application:
-    """Approve, issue the practice certificate code and make the registration effective."""
+    """Approve, issue the practice certificate code and make the registration effective.
+
+    Every active item of the type's paper checklist must be ticked. Approving what was not
+    yet accepted accepts it at the same moment (the clerk has the paper materials in hand).
+    """
     if not may_act(actor, application, Role.AUTHORITY):
         raise NotAllowed(MSG_NOT_ALLOWED)
-    checklist = [key for key in CHECKLIST if key in checklist]
-    missing = [str(label) for key, label in CHECKLIST.items() if key not in checklist]
+    checklist, missing = checklist_missing(application, checklist)
     if missing:
-        raise ValidationError({"checklist": MSG_CHECKLIST_INCOMPLETE % {"missing": "、".join(missing)}})
+        labels = "、".join(item.label for item in missing)
+        raise ValidationError({"checklist": MSG_CHECKLIST_INCOMPLETE % {"missing": labels}})
+    accepted = {} if application.accepted_at else {"accepted_at": timezone.now(), "accepted_by": actor}
     kind = application.kind
     if kind.needs_registration and application.registration_id is None:
         raise ValidationError(MSG_REGISTRATION_REQUIRED)
@@ -104,9 +162,10 @@ def application_approve_by_authority(
         ip=ip,
         comment=comment,
         checklist=checklist,
-        authority_opinion=comment.strip() or "同意注册",
+        authority_opinion=comment.strip() or kind.opinion_zh,
         practice_certificate_code=code,
         decided_at=timezone.now(),
+        **accepted,
     )
     registration_apply(application=application, authority=actor.authority, actor=actor)
     return application
@@ -115,7 +174,15 @@ def application_approve_by_authority(
 def application_return_by_authority(
     *, application: Application, actor: User, comment: str, ip: str | None = None
 ) -> Application:
-    return application_transition(application=application, name="authority_return", actor=actor, ip=ip, comment=comment)
+    """Back to the physician (补正): after 受理 the clock pauses until they submit again."""
+    return application_transition(
+        application=application,
+        name="authority_return",
+        actor=actor,
+        ip=ip,
+        comment=comment,
+        **calendar.clock_pause_updates(application),
+    )
 
 
 def application_refuse(

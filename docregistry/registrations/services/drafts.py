@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from docregistry.accounts.models import Role, User
 from qualifications.selectors import qualification_match
 
-from .. import register, selectors
+from .. import calendar, register, selectors
 from ..choices import TEACHING_TITLE_MAP, Level
 from ..models import OPEN_STATES, Application, Document, PracticeScope, Registration, WorkPeriod
 from ..types import APPLICATION_TYPES, LevelRule, Needs
@@ -327,7 +327,8 @@ def application_check_rules(*, application: Application) -> None:
 def application_submit(*, application: Application, actor: User, ip: str | None = None) -> Application:
     application_check_rules(application=application)
     application_check_window(application=application)
-    updates = {"submitted_at": timezone.now()}
+    # After a 补正 return the decision clock runs again; the paused working days move its deadline.
+    updates = {"submitted_at": timezone.now(), **calendar.clock_resume_updates(application)}
     if not application.number:
         updates["number"] = application_number_issue(application=application)
     return application_transition(application=application, name="submit", actor=actor, ip=ip, **updates)

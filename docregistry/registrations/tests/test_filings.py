@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from docregistry.registrations import register, services
+from docregistry.registrations.checklists import checklist_codes
 from docregistry.registrations.models import Application, Notification, PracticeScope, PracticeSite, Registration
 from tests.factories import (
     AuthorityFactory,
@@ -49,7 +50,7 @@ def decide_filing(application, institution):
     application = services.application_approve_by_institution(application=application, actor=staff)
     clerk = ClerkFactory(authority=AuthorityFactory(region_id=institution.region_id))
     return services.application_approve_by_authority(
-        application=application, actor=clerk, checklist=list(services.CHECKLIST)
+        application=application, actor=clerk, checklist=checklist_codes(application)
     )
 
 
@@ -182,7 +183,7 @@ def test_a_change_adds_a_further_scope_and_a_filing_may_then_use_it(world, regis
     application = services.application_submit(application=application, actor=world.physician)
     application = services.application_approve_by_institution(application=application, actor=world.staff)
     services.application_approve_by_authority(
-        application=application, actor=world.clerk, checklist=list(services.CHECKLIST)
+        application=application, actor=world.clerk, checklist=checklist_codes(application)
     )
     registration.refresh_from_db()
     assert registration.scopes == ["内科专业", "外科专业"]
@@ -223,7 +224,7 @@ def test_an_upgrade_keeps_the_assistants_further_scopes(world):
     application = services.application_submit(application=application, actor=world.physician)
     application = services.application_approve_by_institution(application=application, actor=world.staff)
     services.application_approve_by_authority(
-        application=application, actor=world.clerk, checklist=list(services.CHECKLIST)
+        application=application, actor=world.clerk, checklist=checklist_codes(application)
     )
     upgraded = world.physician.registrations.get(state="active")
     assert upgraded.scopes == ["内科专业", "儿科专业"] and upgraded.practice_area_id == "110000"

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from docregistry.registrations import services
+from docregistry.registrations.checklists import checklist_codes
 from docregistry.registrations.models import Application, Notification, PracticeSite, Registration
 from tests.factories import AuthorityFactory, ClerkFactory, InstitutionFactory, StaffFactory
 
@@ -22,7 +23,9 @@ def move(world, registration, new_home):
     )
     clerk = ClerkFactory(authority=AuthorityFactory(region_id=new_home.region_id), mobile="13700000003")
     assert not services.may_act(world.clerk, application, "authority")  # the old authority does not decide
-    services.application_approve_by_authority(application=application, actor=clerk, checklist=list(services.CHECKLIST))
+    services.application_approve_by_authority(
+        application=application, actor=clerk, checklist=checklist_codes(application)
+    )
     registration.refresh_from_db()
     return clerk
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from docregistry.accounts.models import Role, User
 from docregistry.registrations import reports, selectors, services
+from docregistry.registrations.checklists import checklist_codes
 from docregistry.registrations.models import (
     Application,
     Authority,
@@ -36,7 +37,6 @@ from tests.factories import (
 )
 
 Type = Application.Type
-ALL = list(services.CHECKLIST)
 
 
 def through_institution(application, staff=None):
@@ -47,7 +47,9 @@ def through_institution(application, staff=None):
 
 
 def approve(application, clerk):
-    return services.application_approve_by_authority(application=application, actor=clerk, checklist=ALL)
+    return services.application_approve_by_authority(
+        application=application, actor=clerk, checklist=checklist_codes(application)
+    )
 
 
 # ---- What approval does, per application type ---------------------------------------
@@ -192,12 +194,12 @@ def test_checklist_ignores_unknown_keys_and_needs_every_known_one(world):
     application = world.institution_approved()
     with pytest.raises(ValidationError):
         services.application_approve_by_authority(
-            application=application, actor=world.clerk, checklist=[*ALL[:-1], "bogus"]
+            application=application, actor=world.clerk, checklist=[*checklist_codes(application)[:-1], "bogus"]
         )
     application = services.application_approve_by_authority(
-        application=application, actor=world.clerk, checklist=[*ALL, "bogus"]
+        application=application, actor=world.clerk, checklist=[*checklist_codes(application), "bogus"]
     )
-    assert application.checklist == ALL
+    assert application.checklist == checklist_codes(application)
 
 
 def test_a_clerk_outside_the_jurisdiction_may_not_approve(world):
