@@ -145,6 +145,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
             issues_code=True,
             other_area=True,
             title_zh="增加注册",
+            opinion_zh="同意增加注册",
         ),
     )
 }

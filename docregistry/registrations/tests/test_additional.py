@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from docregistry.registrations import register, reviewform, selectors, services
+from docregistry.registrations.checklists import checklist_codes
 from docregistry.registrations.models import Application, Notification, Registration
 from docregistry.registrations.register_models import RegistrationChange
 from tests.factories import AuthorityFactory, ClerkFactory, InstitutionFactory, StaffFactory
@@ -47,7 +48,7 @@ def test_a_physician_registers_additionally_in_another_province_with_its_authori
     sichuan = ClerkFactory(authority=AuthorityFactory(region_id="510104"))
     before = Notification.objects.count()
     application = services.application_approve_by_authority(
-        application=application, actor=sichuan, checklist=list(services.CHECKLIST)
+        application=application, actor=sichuan, checklist=checklist_codes(application)
     )
 
     added = Registration.objects.get(certificate_code=application.practice_certificate_code)
@@ -154,7 +155,7 @@ def test_the_other_areas_clerk_approves_over_http_and_the_physician_sees_both(cl
     assert client.get(reverse("authority:application", args=[application.pk])).status_code == 404
     client.force_login(ClerkFactory(authority=AuthorityFactory(region_id="510104")))
     response = client.post(
-        reverse("authority:approve", args=[application.pk]), {"checklist": list(services.CHECKLIST)}, follow=True
+        reverse("authority:approve", args=[application.pk]), {"checklist": checklist_codes(application)}, follow=True
     )
     application.refresh_from_db()
     assert application.state == Application.State.AUTHORITY_APPROVED
