@@ -239,7 +239,7 @@ HOLIDAY_NAMES = {
 
 
 def load_calendar(model=CalendarDay) -> int:
-    """Write the days the ``chinese-calendar`` package knows and the table does not hold yet (migration 0012).
+    """Write the days the ``chinese-calendar`` package knows and the table does not hold yet (migration 0013).
 
     Read when migrating (or loading test data), never while serving: a day the operator
     edited is left as it is.

@@ -34,7 +34,7 @@ def checklist_missing(kind_or_type, ticked) -> tuple[list[str], list[ChecklistIt
     return [i.code for i in items if i.code in ticked], [i for i in items if i.code not in ticked]
 
 
-# ---- The seed (migration 0012; the operator edits the rows afterwards) ----------------------
+# ---- The seed (migration 0013; the operator edits the rows afterwards) ----------------------
 
 _COMMON = {
     "review_form": ("《医师执业注册申请审核表》一式2份", "Review form (医师执业注册申请审核表), two copies"),

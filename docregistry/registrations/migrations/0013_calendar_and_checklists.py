@@ -17,7 +17,7 @@ def load_checklists(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registrations", "0011_paper_and_clock")]
+    dependencies = [("registrations", "0012_paper_and_clock")]
     operations = [
         migrations.RunPython(load_calendar, migrations.RunPython.noop),
         migrations.RunPython(load_checklists, migrations.RunPython.noop),

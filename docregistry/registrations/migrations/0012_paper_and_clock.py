@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0010_additional_registration'),
+        ('registrations', '0011_institution_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
