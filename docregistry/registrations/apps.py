@@ -8,6 +8,6 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations")
 
     def ready(self):
-        # The register's and the paper's models live in their own modules; importing them registers them
-        # (and ``checks`` registers the calendar's system check).
-        from . import checks, paper_models, register_models  # noqa: F401
+        # The paper's models live in their own module; importing it registers them (and ``checks`` registers
+        # the calendar's system check). The register's models are imported by ``models`` itself.
+        from . import checks, paper_models  # noqa: F401

@@ -18,6 +18,16 @@ class AppType(models.TextChoices):
     ADDITIONAL = "additional", _("Additional registration")
 
 
+class RegistrationState(models.TextChoices):
+    """A registration's state on the register (SPEC section 9); ``Registration.State``."""
+
+    ACTIVE = "active", _("In force")
+    SUSPENDED = "suspended", _("Suspended")
+    SUPERSEDED = "superseded", _("Superseded")
+    CANCELLED = "cancelled", _("Cancelled")
+    REVOKED = "revoked", _("Revoked")
+
+
 class Level(models.TextChoices):
     PHYSICIAN = "physician", _("Licensed physician")
     ASSISTANT = "assistant", _("Licensed assistant physician")

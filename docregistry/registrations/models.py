@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.validators import validate_mobile, validate_postcode
 
-from .choices import TEACHING_TITLE_MAP, AppType, Category, Level, Title  # noqa: F401 - re-exported
+from .choices import TEACHING_TITLE_MAP, AppType, Category, Level, RegistrationState, Title  # noqa: F401 - re-exported
 from .types import APPLICATION_TYPES, ApplicationType
 
 
@@ -322,12 +322,7 @@ class StatusChange(models.Model):
 class Registration(models.Model):
     """A practice registration in force (执业注册), created when an authority approves."""
 
-    class State(models.TextChoices):
-        ACTIVE = "active", _("In force")
-        SUSPENDED = "suspended", _("Suspended")
-        SUPERSEDED = "superseded", _("Superseded")
-        CANCELLED = "cancelled", _("Cancelled")
-        REVOKED = "revoked", _("Revoked")
+    State = RegistrationState
 
     physician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
     certificate_code = models.CharField(_("practice certificate code"), max_length=15, unique=True)
@@ -466,3 +461,8 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.channel} → {self.recipient}"
+
+
+# The register's models (SPEC section 9) live in their own module, which imports only ``choices``;
+# importing it here registers them with the app and makes them importable from ``models``.
+from .register_models import Ground, InstitutionReport, RegistrationChange  # noqa: E402, F401

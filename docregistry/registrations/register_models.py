@@ -1,10 +1,16 @@
-"""The register's models (SPEC section 9): the statutory grounds and the audit row of every change of state."""
+"""The register's models (SPEC section 9): the statutory grounds, the audit row of every change of state, and the
+institutions' reports. Importable from ``registrations.models`` too."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import Application, Registration
+from .choices import RegistrationState
+
+# By name: ``models`` imports this module at its end (no import cycle, no registration in ``AppConfig.ready``).
+APPLICATION = "registrations.Application"
+INSTITUTION = "registrations.Institution"
+REGISTRATION = "registrations.Registration"
 
 
 class Ground(models.Model):
@@ -36,19 +42,19 @@ class Ground(models.Model):
 class RegistrationChange(models.Model):
     """The audit row every change of a registration's state writes (who, when, from, to, on what ground)."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="changes")
+    registration = models.ForeignKey(REGISTRATION, on_delete=models.CASCADE, related_name="changes")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     actor_role = models.CharField(_("role"), max_length=16)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
-    from_state = models.CharField(_("from"), max_length=16, choices=Registration.State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=16, choices=Registration.State.choices)
+    from_state = models.CharField(_("from"), max_length=16, choices=RegistrationState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=RegistrationState.choices)
     ground = models.ForeignKey(
         Ground, verbose_name=_("legal ground"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     comment = models.TextField(_("comment"), blank=True)
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
     application = models.ForeignKey(
-        Application, verbose_name=_("application"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        APPLICATION, verbose_name=_("application"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -85,9 +91,9 @@ class InstitutionReport(models.Model):
         CANCELLED = "cancelled", _("Registration cancelled")
         REJECTED = "rejected", _("Not confirmed")
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="reports")
+    registration = models.ForeignKey(REGISTRATION, on_delete=models.CASCADE, related_name="reports")
     institution = models.ForeignKey(
-        "Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+        INSTITUTION, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reason = models.CharField(_("reason for leaving"), max_length=16, choices=Reason.choices, blank=True)

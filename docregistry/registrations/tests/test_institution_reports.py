@@ -248,3 +248,12 @@ def test_a_rejection_without_a_reason_is_refused_next_to_the_field(client, world
     assert str(reports.MSG_REJECT_REASON) in str(response.context["rows"][0][1][1][1].errors)
     report.refresh_from_db()
     assert report.outcome == Outcome.OPEN
+
+
+def test_the_register_models_are_registered_by_the_models_module():
+    from django.apps import apps
+
+    from docregistry.registrations import models, register_models
+    for name in ("Ground", "RegistrationChange", "InstitutionReport"):
+        assert getattr(models, name) is getattr(register_models, name) is apps.get_model("registrations", name)
+    assert models.Registration.State is models.RegistrationState
