@@ -254,6 +254,7 @@ def test_the_register_models_are_registered_by_the_models_module():
     from django.apps import apps
 
     from docregistry.registrations import models, register_models
+
     for name in ("Ground", "RegistrationChange", "InstitutionReport"):
         assert getattr(models, name) is getattr(register_models, name) is apps.get_model("registrations", name)
     assert models.Registration.State is models.RegistrationState
