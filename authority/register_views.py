@@ -139,7 +139,9 @@ class ReportQueueView(AuthorityView, TemplateView):
         )
         return context
 
-    def post(self, request, pk, action):
+    def post(self, request, pk=None, action=None):
+        if pk is None:  # the list itself takes no POST; each report has its own action URL
+            return self.http_method_not_allowed(request)
         report = report_selectors.report_get(user=request.user, pk=pk)
         if action not in REPORT_OFFERED[report.kind]:
             raise Http404
