@@ -1,8 +1,9 @@
 """Request hardening shared by every portal: bad text answers 400, security headers, the staff idle timeout.
 
-- ``BadInputMiddleware``: a NUL byte, a lone surrogate or another character no text column can hold,
-  anywhere in the path, the query string or a submitted form, answers 400 before any view runs
-  (PostgreSQL refuses NUL in a string literal; without this a search for ``%00`` was a 500).
+- ``BadInputMiddleware``: a NUL byte or a lone surrogate, which no text column can hold, anywhere in
+  the path, the query string or a submitted form, answers 400 before any view runs (PostgreSQL refuses
+  NUL in a string literal; without this a search for ``%00`` was a 500); a value the database refuses
+  later (an integer beyond 64 bits in an admin filter: ``OverflowError``, ``DataError``) answers 400 too.
 - ``PermissionsPolicyMiddleware``: the browser features the site never uses are switched off.
 - ``StaffIdleTimeoutMiddleware``: institution staff, clerks and admins are signed out after
   ``STAFF_IDLE_TIMEOUT`` seconds (30 minutes) without a request; physicians keep the normal session.
@@ -10,6 +11,7 @@
   and export cells a spreadsheet never reads as a formula.
 """
 
+import logging
 import time
 import unicodedata
 
@@ -17,10 +19,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import DataError
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 MSG_BAD_INPUT = _("The request contains characters that cannot be text (such as a NUL byte).")
 MSG_IDLE = _("You were signed out after 30 minutes without activity. Please sign in again.")
@@ -50,6 +55,13 @@ class BadInputMiddleware:
         if self.is_bad(request):
             return HttpResponseBadRequest(gettext(MSG_BAD_INPUT), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A value the database cannot hold (an integer beyond 64 bits in a filter, …) is bad input, not a 500."""
+        if isinstance(exception, (OverflowError, DataError)):
+            logger.info("bad input answered 400: %s: %s", type(exception).__name__, str(exception)[:200])
+            return HttpResponseBadRequest(gettext(MSG_BAD_INPUT), content_type="text/plain; charset=utf-8")
+        return None
 
     @staticmethod
     def is_bad(request) -> bool:

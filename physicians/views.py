@@ -16,11 +16,13 @@ from django.views.generic import FormView, TemplateView
 from docregistry.accounts import services as accounts
 from docregistry.accounts.models import Role, SmsCode
 from docregistry.accounts.portals import PortalMixin
+from docregistry.accounts.throttle import lockout_response, throttle_allowed, throttle_failure
 from docregistry.http import client_ip
 from docregistry.registrations import register, selectors, services
 from docregistry.registrations.grounds import RIGHTS_NOTICE
 from docregistry.registrations.models import OPEN_STATES
 from docregistry.registrations.presentation import current_step, mask_mobile
+from docregistry.validators import normalize_id_number
 from docregistry.views import add_errors
 from qualifications.selectors import qualification_match
 
@@ -37,6 +39,11 @@ from .forms import (
 
 SESSION_NEW_MOBILE = "physicians:new_mobile"
 SESSION_RESET = "physicians:reset"
+
+
+def recovery_key(id_number: str) -> str:
+    """What the recovery forms count failures against (axes' "username"): the ID number asked about."""
+    return "id:" + normalize_id_number(id_number)
 
 
 def error_codes(exc: ValidationError) -> set[str]:
@@ -141,9 +148,13 @@ class ActivateView(PhysicianMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        key = self.request.user.username  # a wrong code counts against the account like a wrong password
+        if not throttle_allowed(self.request, key):
+            return lockout_response(self.request, key)
         try:
             accounts.physician_activate(user=self.request.user, code=form.cleaned_data["code"])
         except ValidationError as exc:
+            throttle_failure(self.request, key)
             form.add_error("code", exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Your account is active. Here is your qualification."))
@@ -231,9 +242,13 @@ class MobileConfirmView(PhysicianMixin, FormView):
 
     def form_valid(self, form):
         mobile = self.request.session[SESSION_NEW_MOBILE]
+        key = self.request.user.username
+        if not throttle_allowed(self.request, key):
+            return lockout_response(self.request, key)
         try:
             accounts.mobile_change_confirm(user=self.request.user, mobile=mobile, code=form.cleaned_data["code"])
         except ValidationError as exc:
+            throttle_failure(self.request, key)
             form.add_error("code", exc)
             return self.form_invalid(form)
         del self.request.session[SESSION_NEW_MOBILE]
@@ -249,6 +264,13 @@ class ResetRequestView(PublicMixin, FormView):
     form_class = ResetRequestForm
 
     def form_valid(self, form):
+        key = recovery_key(form.cleaned_data["id_number"])
+        # Every request counts, matching or not: a lock after N tries must not tell a right pair from a wrong one.
+        if not throttle_allowed(self.request, key):
+            return lockout_response(self.request, key)
+        throttle_failure(self.request, key)
+        if getattr(self.request, "axes_locked_out", False):
+            return lockout_response(self.request, key)
         try:
             user = accounts.password_reset_code_send(**form.cleaned_data)
         except ValidationError as exc:
@@ -286,6 +308,9 @@ class ResetConfirmView(PublicMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        key = recovery_key(self.request.session[SESSION_RESET]["id_number"])
+        if not throttle_allowed(self.request, key):
+            return lockout_response(self.request, key)
         try:
             accounts.password_reset_by_sms(
                 **self.request.session[SESSION_RESET],
@@ -296,6 +321,7 @@ class ResetConfirmView(PublicMixin, FormView):
             if hasattr(exc, "error_dict"):
                 add_errors(form, exc)
             else:
+                throttle_failure(self.request, key)
                 form.add_error("code", exc)
             return self.form_invalid(form)
         del self.request.session[SESSION_RESET]

@@ -6,6 +6,7 @@ local-memory cache, console SMS and e-mail).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,6 +23,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "docregistry.security.PermissionsPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "docregistry.urls"
@@ -100,6 +103,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    "docregistry.accounts.throttle.PortalAxesBackend",  # refuses a locked username or address before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (docregistry/accounts/throttle.py): 5 failures lock a username, 50 a client address,
+# for AXES_COOLOFF_MINUTES; an admin unlocks under 访问尝试 (Access attempts).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "50"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "docregistry.accounts.throttle.PortalAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "docregistry.accounts.throttle.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "docregistry.accounts.throttle.lockout"
+AXES_RESET_ON_SUCCESS = False  # a success from one account must not clear an address's count
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login; failures are AccessAttempt rows
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -311,5 +330,6 @@ LOGGING = {
         # WeasyPrint and fontTools narrate every render at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # a line per failed login at WARNING is enough
     },
 }

@@ -176,3 +176,14 @@ def test_no_posted_form_gives_a_500(clients, forms, data):
     values = {field: data.draw(TEXT, label=field) for field in fields}
     response = clients[who].post(path, values)
     assert response.status_code < 500, (path, values)
+
+
+def test_an_integer_beyond_64_bits_in_an_admin_filter_is_bad_input(clients):
+    # found by test_no_query_string_gives_a_500: OverflowError on SQLite, DataError on PostgreSQL
+    response = clients["admin"].get("/admin/accounts/user/", {"authority": "9223372036854775808"})
+    assert response.status_code == 400
+
+
+def test_a_post_to_the_report_queue_itself_is_no_500(clients):
+    # found by test_no_posted_form_gives_a_500: the queue's URL has no report to act on
+    assert clients["clerk"].post("/authority/register/reports/", {"x": "1"}).status_code == 405
