@@ -7,6 +7,8 @@ once as an ``IssuedCertificate``, so an old certificate's code still says what i
 next to what the register says now.
 """
 
+import atexit
+import functools
 import hashlib
 import json
 
@@ -16,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from docregistry import fonts
 from docregistry.registrations import reviewform
 from docregistry.registrations.models import Registration
 
@@ -80,18 +83,28 @@ def certificate_html(issued: IssuedCertificate) -> str:
     )
 
 
-def _write_pdf(html: str) -> bytes:
-    from weasyprint import CSS, HTML
+@functools.lru_cache(maxsize=1)
+def _weasyprint_setup():
+    """Once per process, as for the review form: the shipped faces registered, the stylesheet parsed."""
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
     css = render_to_string(
-        STYLESHEET, {"font_url": reviewform.font_path().as_uri(), "font_family": reviewform.FONT_FAMILY}
+        STYLESHEET, {"font_faces": fonts.pdf_font_faces(reviewform.FONT_FAMILY), "font_family": reviewform.FONT_FAMILY}
     )
+    return font_config, CSS(string=css, font_config=font_config)
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
     with reviewform._render_lock:  # one WeasyPrint render at a time per process, as for the review form
-        return HTML(string=html).write_pdf(
-            stylesheets=[CSS(string=css, font_config=font_config)], font_config=font_config
-        )
+        font_config, css = _weasyprint_setup()
+        return HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config)
+
+
+atexit.register(_weasyprint_setup.cache_clear)  # its temporary font folder goes with it
 
 
 def certificate_pdf(issued: IssuedCertificate) -> bytes:

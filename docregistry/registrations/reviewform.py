@@ -5,9 +5,10 @@ PDF (``reviewform/review_form.html``) and the print preview page include it, so
 they always show the same. The form is a government form and is always in
 Chinese, whatever the interface language.
 
-Chinese text uses only the CJK font shipped in ``static/fonts`` (built by
-``scripts/subset_font.py``), so the PDF looks the same on a machine without
-Chinese fonts. WeasyPrint subsets it with HarfBuzz (``libharfbuzz-subset0``).
+Chinese text uses only the CJK fonts shipped in ``static/fonts`` (built by
+``scripts/subset_font.py``, declared by ``docregistry/fonts.py``; every hanzi of
+GB 18030-2022), so the PDF looks the same on a machine without Chinese fonts.
+WeasyPrint subsets them with HarfBuzz (``libharfbuzz-subset0``).
 
 A rendered PDF is cached by (application, version, last change) and re-used
 until the application changes.
@@ -31,6 +32,7 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from docregistry import fonts
 from docregistry.public.tokens import review_form_url
 
 from .choices import Category, Level
@@ -162,7 +164,7 @@ def _weasyprint_setup():
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    css = CSS(string=render_to_string(STYLESHEET, {"font_url": font_path().as_uri()}), font_config=font_config)
+    css = CSS(string=render_to_string(STYLESHEET, {"font_faces": fonts.pdf_font_faces()}), font_config=font_config)
     ua = CSS(string=render_to_string(UA_STYLESHEET))
     return font_config, css, ua
 

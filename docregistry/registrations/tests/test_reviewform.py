@@ -38,7 +38,8 @@ def test_the_shipped_font_covers_every_ideograph_a_name_may_contain():
 
 
 def test_the_shipped_font_is_small_and_licensed():
-    assert FONT.stat().st_size < 8 * 1024 * 1024
+    # URO, Extension A and the extension characters Noto has (the rest: docregistry/tests/test_every_name_prints.py)
+    assert FONT.stat().st_size < 11 * 1024 * 1024
     licence = (FONT.parent / "OFL.txt").read_text()
     assert "SIL OPEN FONT LICENSE" in licence and "Version 1.1" in licence
 
