@@ -7,6 +7,12 @@ warms the process up, then renders single four-page forms with the cache
 bypassed and prints median and p90 in milliseconds, then one batch PDF of
 ``--batch`` forms and prints its duration in seconds. The target on the
 reference machine: median ≤ 250 ms per form, 50-form batch ≤ 5 s.
+
+Then the names (issue 14), in the same run: the same form laid out for a common
+name, for the same page with every hanzi replaced by a Latin letter, and for rare
+names (Extension A, B, F: the second shipped face), timed in turns, min and median
+of ``--name-runs`` each, with the PDF sizes. Targets: common ≤ 1.15× Latin,
+rare ≤ 1.2× common, rare PDF ≤ 1.5× common.
 """
 
 import argparse
@@ -67,10 +73,53 @@ def make_applications(count: int):
     )
 
 
+COMMON_NAMES = ["张伟", "王芳", "李娜"]
+RARE_NAMES = ["刘䶮", "王𠮷𠁫", "周𭕄𬼔"]  # Extension A; B (one character from each face); F
+
+
+def latin(html: str) -> str:
+    """The same page with every hanzi and CJK punctuation mark as a Latin letter."""
+    return "".join(chr(0x61 + ord(c) % 26) if ord(c) >= 0x3000 else c for c in html)
+
+
+def compare_names(make_html, runs: int) -> None:
+    from docregistry.registrations import reviewform
+
+    common = [make_html(name) for name in COMMON_NAMES]
+    variants = {"latin": [latin(h) for h in common], "common": common, "rare": [make_html(n) for n in RARE_NAMES]}
+    started = time.perf_counter()
+    reviewform._write_pdf(variants["rare"][0])
+    print(f"first rare-name form in this process: {(time.perf_counter() - started) * 1000:.0f} ms")
+    times, sizes = {k: [] for k in variants}, {k: [] for k in variants}
+    for i in range(runs):
+        for kind, pages in variants.items():
+            started = time.perf_counter()
+            pdf = reviewform._write_pdf(pages[i % len(pages)])
+            times[kind].append((time.perf_counter() - started) * 1000)
+            sizes[kind].append(len(pdf))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    low = {k: min(v) for k, v in times.items()}
+    size = {k: statistics.median(v) / 1024 for k, v in sizes.items()}
+    for kind in variants:
+        print(
+            f"  {kind:6} form, {runs} runs: min {low[kind]:.0f} ms, median {med[kind]:.0f} ms, PDF {size[kind]:.0f} KiB"
+        )
+    print(
+        f"common-name form / Latin text: {med['common'] / med['latin']:.2f}× median, "
+        f"{low['common'] / low['latin']:.2f}× min (target ≤ 1.15×)"
+    )
+    print(
+        f"rare-name form / common-name form: {med['rare'] / med['common']:.2f}× median, "
+        f"{low['rare'] / low['common']:.2f}× min (target ≤ 1.2×); PDF size {size['rare'] / size['common']:.2f}× "
+        "(target ≤ 1.5×)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="single forms to time")
     parser.add_argument("--batch", type=int, default=50, help="forms in the batch PDF")
+    parser.add_argument("--name-runs", type=int, default=15, help="forms of each kind in the names comparison")
     args = parser.parse_args()
 
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -104,6 +153,16 @@ def main() -> int:
             f"p90 {p90:.0f} ms, min {times[0]:.0f} ms ({len(pdf) / 1024:.0f} KiB); "
             f"CPU time median {statistics.median(cpu):.0f} ms"
         )
+
+        from docregistry.registrations.models import Application
+        from tests.factories import PhysicianFactory, application_for
+
+        def name_form_html(name):
+            physician = PhysicianFactory(real_name=name)
+            app = application_for(physician, applications[0].institution, remarks="")
+            return reviewform.review_form_html([Application.objects.get(pk=app.pk)])
+
+        compare_names(name_form_html, max(3, args.name_runs))
 
         reviewform.render_review_form(applications[0])
         started = time.perf_counter()
