@@ -215,6 +215,21 @@ def area_of(registration: Registration) -> str:
     )
 
 
+def registration_for_site(*, registration: Registration, institution) -> Registration:
+    """The physician's registration in force whose practice area holds ``institution``; else ``registration``.
+
+    After an additional registration (增加注册) a physician has one registration per area, and a filing
+    belongs to the one of its area.
+    """
+    if area_contains(area_of(registration), institution.region_id):
+        return registration
+    others = Registration.objects.filter(physician_id=registration.physician_id, state=RegState.ACTIVE)
+    for other in others.exclude(pk=registration.pk).select_related("institution").order_by("pk"):
+        if area_contains(area_of(other), institution.region_id):
+            return other
+    return registration
+
+
 def filing_errors(*, application: Application, today: datetime.date | None = None) -> dict:
     """What a filing (多机构备案) must satisfy against the registration it names: field → message."""
     from .choices import Level

@@ -244,7 +244,14 @@ def application_update(
     if errors:
         raise ValidationError(errors)
     locked.full_clean(exclude=["number", "physician", "qualification", "registration", "institution"])
-    locked.save(update_fields=sorted({*kind.editable, "title", "updated_at"}))
+    saved = {*kind.editable, "title", "updated_at"}
+    if kind.files_site and locked.registration_id and locked.institution_id:
+        # A site in the area of an additional registration (增加注册) is filed under that registration.
+        locked.registration = register.registration_for_site(
+            registration=locked.registration, institution=locked.institution
+        )
+        saved.add("registration")
+    locked.save(update_fields=sorted(saved))
     if periods is not None:
         locked.work_periods.all().delete()
         WorkPeriod.objects.bulk_create(

@@ -1,5 +1,7 @@
 """增加注册: an additional registration in another practice area (SPEC section 9), through the services and HTTP."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -164,3 +166,38 @@ def test_the_other_areas_clerk_approves_over_http_and_the_physician_sees_both(cl
     assert registration.certificate_code in page and application.practice_certificate_code in page
     assert "成都市第一人民医院" in page
     assert response.status_code == 200
+
+
+def test_a_filing_in_the_area_of_the_additional_registration_is_filed_under_it(world, registration):
+    chengdu = InstitutionFactory(region_id="510104", name="成都市第一人民医院")
+    sichuan = ClerkFactory(authority=AuthorityFactory(region_id="510104"))
+    application = services.application_approve_by_institution(
+        application=services.application_submit(application=additional(world, chengdu), actor=world.physician),
+        actor=StaffFactory(institution=chengdu),
+    )
+    approved = services.application_approve_by_authority(
+        application=application, actor=sichuan, checklist=checklist_codes(application)
+    )
+    added = Registration.objects.get(certificate_code=approved.practice_certificate_code)
+    wuhou = InstitutionFactory(region_id="510107", name="武侯区医院")
+    filing = services.application_create(
+        physician=world.physician, type=Type.MULTI_SITE, qualification=world.qualification
+    )
+    filing = services.application_update(
+        application=filing,
+        actor=world.physician,
+        data={
+            "institution": wuhou,
+            "scope": "内科专业",
+            "site_starts_on": datetime.date.today(),
+            "site_ends_on": datetime.date.today() + datetime.timedelta(days=90),
+        },
+    )
+    assert filing.registration == added  # not the Beijing one, whose area does not hold Wuhou
+    filing = services.application_approve_by_institution(
+        application=services.application_submit(application=filing, actor=world.physician),
+        actor=StaffFactory(institution=wuhou),
+    )
+    wuhou_clerk = ClerkFactory(authority=AuthorityFactory(region_id="510107"))  # the site's authority decides
+    services.application_approve_by_authority(application=filing, actor=wuhou_clerk, checklist=checklist_codes(filing))
+    assert added.sites.get().institution == wuhou and not registration.sites.exists()
