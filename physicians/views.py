@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -22,7 +23,7 @@ from docregistry.registrations import register, selectors, services
 from docregistry.registrations.grounds import RIGHTS_NOTICE
 from docregistry.registrations.models import OPEN_STATES
 from docregistry.registrations.presentation import current_step, mask_mobile
-from docregistry.validators import normalize_id_number
+from docregistry.validators import normalize_id_number, normalize_mobile
 from docregistry.views import add_errors
 from qualifications.selectors import qualification_match
 
@@ -39,6 +40,10 @@ from .forms import (
 
 SESSION_NEW_MOBILE = "physicians:new_mobile"
 SESSION_RESET = "physicians:reset"
+MSG_RESET_SENT = gettext_noop(
+    "If this ID number and mobile number belong to an account, a code has been sent to %(mobile)s. "
+    "It is valid for 10 minutes."
+)
 
 
 def recovery_key(id_number: str) -> str:
@@ -106,7 +111,7 @@ class SignupView(PublicMixin, FormView):
     def form_valid(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "password_again"}
         try:
-            user = accounts.physician_signup(**data)
+            user = accounts.physician_signup(**data, ip=client_ip(self.request))
         except ValidationError as exc:
             add_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form, id_taken="id_taken" in error_codes(exc)))
@@ -136,7 +141,7 @@ class ActivateView(PhysicianMixin, FormView):
     def post(self, request, *args, **kwargs):
         if "resend" in request.POST:
             try:
-                accounts.activation_code_send(user=request.user)
+                accounts.activation_code_send(user=request.user, ip=client_ip(request))
             except ValidationError as exc:
                 for message in exc.messages:
                     messages.error(request, message)
@@ -218,7 +223,9 @@ class ProfileView(PhysicianMixin, TemplateView):
         form = MobileForm(request.POST)
         if form.is_valid():
             try:
-                mobile = accounts.mobile_change_request(user=request.user, mobile=form.cleaned_data["mobile"])
+                mobile = accounts.mobile_change_request(
+                    user=request.user, mobile=form.cleaned_data["mobile"], ip=client_ip(request)
+                )
             except ValidationError as exc:
                 form.add_error("mobile", exc)
             else:
@@ -271,13 +278,12 @@ class ResetRequestView(PublicMixin, FormView):
         throttle_failure(self.request, key)
         if getattr(self.request, "axes_locked_out", False):
             return lockout_response(self.request, key)
-        try:
-            user = accounts.password_reset_code_send(**form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-            return self.form_invalid(form)
-        self.request.session[SESSION_RESET] = {"id_number": user.id_number, "mobile": user.mobile}
-        messages.success(self.request, _("A code has been sent to %(mobile)s.") % {"mobile": mask_mobile(user.mobile)})
+        id_number = normalize_id_number(form.cleaned_data["id_number"])
+        mobile = normalize_mobile(form.cleaned_data["mobile"])
+        accounts.password_reset_code_send(id_number=id_number, mobile=mobile, ip=client_ip(self.request))
+        # The same answer whether the pair belongs to an account or not (no probing of who is registered).
+        self.request.session[SESSION_RESET] = {"id_number": id_number, "mobile": mobile}
+        messages.success(self.request, _(MSG_RESET_SENT) % {"mobile": mask_mobile(mobile)})
         return redirect("physicians:reset_confirm")
 
 
@@ -297,13 +303,9 @@ class ResetConfirmView(PublicMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         if "resend" in request.POST:
-            try:
-                accounts.password_reset_code_send(**request.session[SESSION_RESET])
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
-            else:
-                messages.success(request, _("A new code has been sent."))
+            accounts.password_reset_code_send(**request.session[SESSION_RESET], ip=client_ip(request))
+            mobile = mask_mobile(request.session[SESSION_RESET]["mobile"])
+            messages.success(request, _(MSG_RESET_SENT) % {"mobile": mobile})
             return redirect("physicians:reset_confirm")
         return super().post(request, *args, **kwargs)
 

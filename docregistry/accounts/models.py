@@ -75,6 +75,25 @@ class User(AbstractUser):
         return self.role == Role.PHYSICIAN and self.mobile_verified_at is not None
 
 
+class SmsQuota(models.Model):
+    """One counter per (what is counted, window): an address's codes this hour, an account's today, the site's.
+
+    ``window_start`` is the window's start in epoch seconds (0 for a number's lock row); see ``sms_limits``.
+    """
+
+    key = models.CharField(max_length=100)
+    window_start = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SMS quota")
+        verbose_name_plural = _("SMS quotas")
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="one_sms_quota_per_window")]
+
+    def __str__(self):
+        return f"{self.key} {self.window_start}: {self.count}"
+
+
 class SmsCode(models.Model):
     """A one-time code sent by SMS. Only its hash is stored."""
 

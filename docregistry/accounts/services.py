@@ -35,6 +35,7 @@ from docregistry.validators import (
 )
 from qualifications.selectors import qualification_match
 
+from . import sms_limits
 from .models import Role, SmsCode, User
 
 logger = logging.getLogger("docregistry.audit")
@@ -58,7 +59,7 @@ MSG_MOBILE_SAME = _("This is already your mobile number.")
 MSG_IDENTITY_MATCHED = _(
     "Your name and ID number already match a qualification record; they can no longer be changed here."
 )
-MSG_RESET_UNKNOWN = _("No account with this ID number and mobile number was found.")
+MSG_RESET_CODE = _("The code is not correct or no longer valid. Please check it, or ask for a new one.")
 MSG_ALREADY_ACTIVE = _("Your mobile number is already verified.")
 
 CODE_MESSAGES = {
@@ -84,8 +85,10 @@ def normalize_code(value: str) -> str:
 
 
 @transaction.atomic
-def sms_code_send(*, mobile: str, purpose: str, user: User | None = None) -> SmsCode:
-    """Create a code for ``mobile`` and queue the SMS; refuse inside the cool-down or over the hourly cap."""
+def sms_code_send(*, mobile: str, purpose: str, user: User | None = None, ip: str | None = None) -> SmsCode:
+    """Create a code for ``mobile`` and queue the SMS; refuse inside the cool-down, over the number's hourly
+    cap, or over the client address's, the account's or the site's limit (``sms_limits``)."""
+    sms_limits.number_lock(mobile)  # concurrent sends to this number wait here until this one commits
     now = timezone.now()
     recent = SmsCode.objects.select_for_update().filter(mobile=mobile, created_at__gte=now - timedelta(hours=1))
     recent = list(recent.order_by("-created_at").values("purpose", "created_at"))
@@ -95,6 +98,7 @@ def sms_code_send(*, mobile: str, purpose: str, user: User | None = None) -> Sms
         raise ValidationError(MSG_CODE_COOLDOWN % {"seconds": max(1, int(wait.total_seconds()))}, code="cooldown")
     if len(recent) >= HOURLY_CAP:
         raise ValidationError(MSG_CODE_HOURLY_CAP, code="hourly_cap")
+    sms_limits.budget_take(user=user, ip=ip)
     # Only the newest code of a number and purpose works.
     SmsCode.objects.filter(mobile=mobile, purpose=purpose, used_at__isnull=True).update(used_at=now)
     code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
@@ -107,7 +111,7 @@ def sms_code_send(*, mobile: str, purpose: str, user: User | None = None) -> Sms
     )
     with translation.override("zh-hans"):
         body = gettext(CODE_MESSAGES[purpose]) % {"code": code}
-    notification_queue(channel="sms", recipient=mobile, body=body)
+    notification_queue(channel="sms", recipient=mobile, body=body, sealed=True)
     return sms_code
 
 
@@ -177,7 +181,9 @@ def _id_number_taken(id_number: str, *, excluding: User | None = None) -> bool:
 
 
 @transaction.atomic
-def physician_signup(*, username: str, password: str, real_name: str, id_number: str, mobile: str, email: str) -> User:
+def physician_signup(
+    *, username: str, password: str, real_name: str, id_number: str, mobile: str, email: str, ip: str | None = None
+) -> User:
     """Create an inactive physician account (one per ID number) and send the activation code."""
     errors: dict = {}
     username = (username or "").strip()
@@ -226,14 +232,14 @@ def physician_signup(*, username: str, password: str, real_name: str, id_number:
     except IntegrityError:  # someone signed up with the same ID number or username a moment ago
         raise ValidationError({"id_number": ValidationError(MSG_ID_TAKEN, code="id_taken")}) from None
     logger.info("physician signup user=%s id=%s", user.pk, id_number[:6] + "********" + id_number[-4:])
-    sms_code_send(mobile=mobile, purpose=SmsCode.Purpose.ACTIVATE, user=user)
+    sms_code_send(mobile=mobile, purpose=SmsCode.Purpose.ACTIVATE, user=user, ip=ip)
     return user
 
 
-def activation_code_send(*, user: User) -> SmsCode:
+def activation_code_send(*, user: User, ip: str | None = None) -> SmsCode:
     if user.mobile_verified_at is not None:
         raise ValidationError(MSG_ALREADY_ACTIVE, code="already_active")
-    return sms_code_send(mobile=user.mobile, purpose=SmsCode.Purpose.ACTIVATE, user=user)
+    return sms_code_send(mobile=user.mobile, purpose=SmsCode.Purpose.ACTIVATE, user=user, ip=ip)
 
 
 def physician_activate(*, user: User, code: str) -> User:
@@ -287,13 +293,13 @@ def physician_identity_correct(*, user: User, real_name: str, id_number: str, ip
 # ---- Profile -----------------------------------------------------------------
 
 
-def mobile_change_request(*, user: User, mobile: str) -> str:
+def mobile_change_request(*, user: User, mobile: str, ip: str | None = None) -> str:
     """Send a code to the new number; returns the normalised number."""
     mobile = normalize_mobile(mobile)
     validate_mobile(mobile)
     if mobile == user.mobile:
         raise ValidationError(MSG_MOBILE_SAME, code="mobile_same")
-    sms_code_send(mobile=mobile, purpose=SmsCode.Purpose.CHANGE_MOBILE, user=user)
+    sms_code_send(mobile=mobile, purpose=SmsCode.Purpose.CHANGE_MOBILE, user=user, ip=ip)
     return mobile
 
 
@@ -328,24 +334,43 @@ def _physician_by_id_and_mobile(*, id_number: str, mobile: str) -> User | None:
     ).first()
 
 
-def password_reset_code_send(*, id_number: str, mobile: str) -> User:
-    """Send a recovery code to the mobile number registered with this ID number."""
+def password_reset_code_send(*, id_number: str, mobile: str, ip: str | None = None) -> bool:
+    """Send a recovery code if ``id_number`` and ``mobile`` belong to one account; whether one was sent.
+
+    Never raises and the caller's answer must not depend on the result: a matching pair and a wrong
+    one look the same from outside (a refused send — cool-down, a cap — is logged, not shown).
+    """
     user = _physician_by_id_and_mobile(id_number=id_number, mobile=mobile)
     if user is None:
-        raise ValidationError(MSG_RESET_UNKNOWN, code="reset_unknown")
-    sms_code_send(mobile=user.mobile, purpose=SmsCode.Purpose.RESET_PASSWORD, user=user)
-    return user
+        logger.info("password recovery: no account for the pair given ip=%s", ip or "-")
+        return False
+    try:
+        sms_code_send(mobile=user.mobile, purpose=SmsCode.Purpose.RESET_PASSWORD, user=user, ip=ip)
+    except ValidationError as exc:
+        logger.info(
+            "password recovery code not sent user=%s: %s", user.pk, ", ".join(e.code or "" for e in exc.error_list)
+        )
+        return False
+    return True
 
 
 def password_reset_by_sms(*, id_number: str, mobile: str, code: str, new_password: str) -> User:
+    """Set the new password if the code sent for this pair comes back; a wrong pair reads like a wrong code."""
     user = _physician_by_id_and_mobile(id_number=id_number, mobile=mobile)
-    if user is None:
-        raise ValidationError(MSG_RESET_UNKNOWN, code="reset_unknown")
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
         raise ValidationError({"new_password1": exc.messages}) from None
-    sms_code_verify(mobile=user.mobile, purpose=SmsCode.Purpose.RESET_PASSWORD, code=code, user=user)
+    if user is None:
+        if len(normalize_code(code)) != CODE_LENGTH or not normalize_code(code).isdigit():
+            raise ValidationError(MSG_CODE_FORMAT, code="code_format")
+        raise ValidationError(MSG_RESET_CODE, code="code_wrong")
+    try:
+        sms_code_verify(mobile=user.mobile, purpose=SmsCode.Purpose.RESET_PASSWORD, code=code, user=user)
+    except ValidationError as exc:
+        if exc.code == "code_format":
+            raise
+        raise ValidationError(MSG_RESET_CODE, code="code_wrong") from None
     return _password_set(user=user, password=new_password)
 
 

@@ -17,6 +17,7 @@ from .models import (
 from .pagination import CappedCountPaginator
 from .paper_models import CalendarDay, ChecklistItem
 from .register_models import Ground
+from .sealing import SENT_SEALED, is_sealed
 from .selectors import normalize_application_number
 
 # A number as typed (digits, dashes, spaces, full-width digits): searched by its unique index alone.
@@ -94,8 +95,20 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "recipient", "state", "attempts"]
+    list_display = ["created_at", "channel", "recipient", "state", "attempts", "text"]
     list_filter = ["state", "channel"]
+    exclude = ["body"]
+    readonly_fields = ["text"]
+
+    @admin.display(description=_("message"))
+    def text(self, obj):
+        """A sealed text (code, one-time password) shows as such, never as its ciphertext or secret."""
+        if is_sealed(obj.body):
+            return _("(sealed: a code or one-time password, shown to nobody)")
+        if obj.body == SENT_SEALED:
+            return _("(sent: a code or one-time password, not kept)")
+        return obj.body[:200]
+
     ordering = ["-id"]
     show_full_result_count = False
 

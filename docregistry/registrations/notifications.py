@@ -18,6 +18,7 @@ from docregistry.celery import app as celery_app
 from docregistry.celery import enqueue
 
 from .models import Application, Notification
+from .sealing import seal
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def notification_queue(
     subject: str = "",
     application: Application | None = None,
     key: str = "",
+    sealed: bool = False,
 ) -> Notification | None:
     """Write one outbox row; it is sent once the surrounding transaction commits.
 
@@ -39,6 +41,8 @@ def notification_queue(
     """
     if not recipient:
         return None
+    if sealed:  # an SMS code or a one-time password: never in clear in the outbox (see sealing.py)
+        body = seal(body)
     if key:
         if Notification.objects.filter(key=key).exists():
             return None

@@ -17,10 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from docregistry.accounts import sms_limits
 from docregistry.accounts.sms import SmsError, send_sms
 
 from . import reminders, reviewform
 from .models import Application, Notification
+from .sealing import SENT_SEALED, SealExpired, is_sealed, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,14 @@ def retry_delay(attempts: int) -> int:
 
 
 def _deliver(notification: Notification) -> None:
+    try:
+        body = unseal(notification.body)
+    except SealExpired as exc:
+        raise SmsError(str(exc)) from None
     if notification.channel == Notification.Channel.SMS:
-        send_sms(notification.recipient, notification.body)
+        send_sms(notification.recipient, body)
     else:
-        send_mail(notification.subject, notification.body, None, [notification.recipient])
+        send_mail(notification.subject, body, None, [notification.recipient])
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -96,7 +102,11 @@ def send_notification(self, notification_id: int) -> str:
             notification.state = Notification.State.SENT
             notification.sent_at = timezone.now()
             notification.next_attempt_at = None
-            notification.save(update_fields=["state", "sent_at", "attempts", "next_attempt_at"])
+            fields = ["state", "sent_at", "attempts", "next_attempt_at"]
+            if is_sealed(notification.body):  # the secret is delivered: keep no copy of it
+                notification.body = SENT_SEALED
+                fields.append("body")
+            notification.save(update_fields=fields)
             outcome = "sent"
             logger.info(
                 "notification %s sent by %s to %s (attempt %s)",
@@ -164,6 +174,7 @@ def purge_expired_sms_codes(older_than_days: int = 1) -> int:
     """Daily: delete SMS codes that expired more than ``older_than_days`` ago, and blank the old
     outbox texts that carried codes, one-time passwords or reset links."""
     count = reminders.sms_codes_purge(older_than=timedelta(days=older_than_days))
+    sms_limits.quotas_purge()
     redacted = reminders.notifications_redact(older_than=timedelta(days=older_than_days))
     logger.info("purge_expired_sms_codes: %s code(s) deleted, %s notification text(s) blanked", count, redacted)
     return count

@@ -301,6 +301,16 @@ DEMO_DATA_ALLOWED = True
 # Behind a reverse proxy that appends the client address to X-Forwarded-For.
 USE_X_FORWARDED_FOR = os.environ.get("USE_X_FORWARDED_FOR", "0") == "1"
 
+# SMS codes (docregistry/accounts/sms_limits.py): besides a number's own limits (1 a minute, 5 an hour),
+# at most this many per client address an hour, per account a day, and for the whole site a day.
+SMS_LIMITS = {
+    "address_per_hour": int(os.environ.get("SMS_PER_ADDRESS_PER_HOUR", "10")),
+    "account_per_day": int(os.environ.get("SMS_PER_ACCOUNT_PER_DAY", "10")),
+    "site_per_day": int(os.environ.get("SMS_PER_DAY", "50000")),
+}
+# A sealed outbox text (code, one-time password) can be opened by the sender for this many seconds.
+OUTBOX_SEAL_TTL = int(os.environ.get("OUTBOX_SEAL_TTL", "86400"))
+
 # SMS: a pluggable backend, like Django's e-mail backends.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "docregistry.accounts.sms.console.SmsBackend")
 SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from docregistry.accounts import services
 from docregistry.accounts.models import SmsCode
 from docregistry.registrations.models import Notification
+from docregistry.registrations.sealing import unseal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,8 @@ def send(purpose=Purpose.ACTIVATE, mobile=MOBILE, user=None):
 
 
 def code_of(mobile=MOBILE) -> str:
-    """Read the code from the outbox row, as the SMS gateway would receive it."""
-    body = Notification.objects.filter(recipient=mobile).latest("pk").body
+    """Read the code from the outbox row, as the SMS gateway would receive it (the row keeps it sealed)."""
+    body = unseal(Notification.objects.filter(recipient=mobile).latest("pk").body)
     return next(word for word in body.replace("，", " ").split() if word.isdigit() and len(word) == 6)
 
 

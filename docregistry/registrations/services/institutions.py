@@ -68,7 +68,7 @@ def _send_credentials(*, mobile: str, institution: Institution, username: str, p
             "%(institution)s: your institution account for physician registration is %(username)s, "
             "one-time password %(password)s. Please change the password at first sign-in."
         ) % {"institution": institution.name, "username": username, "password": password}
-    notification_queue(channel=Notification.Channel.SMS, recipient=mobile, body=body)
+    notification_queue(channel=Notification.Channel.SMS, recipient=mobile, body=body, sealed=True)
 
 
 @transaction.atomic
