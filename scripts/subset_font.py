@@ -12,7 +12,7 @@ For the PDFs (WeasyPrint; TrueType, registered once per process):
   punctuation and form symbols of ``BASE_RANGES``, and every GB 18030 hanzi it
   has (the whole URO, Extension A and the compatibility ideographs, and 2,306
   characters of Extensions B–F). CFF outlines converted to TrueType, no hinting.
-- ``HanziExt-Subset.ttf`` — the rest of Extensions B–F (57,411 characters)
+- ``HanziExt-Subset.ttf`` — the rest of Extensions B–F (58,011 characters)
   from HanaMinB (Debian ``fonts-hanazono``, GlyphWiki Project, used under the
   Hanazono Font License, ``HANAZONO-LICENSE.txt``), renamed "DocRegistry Hanzi Ext".
   It keeps HanaMinB's weight class (500): WeasyPrint 70 merges two faces whose Pango
