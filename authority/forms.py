@@ -7,7 +7,7 @@ from docregistry.registrations.forms import (
     IdPrefixMixin,
 )
 from docregistry.registrations.grounds import ground_choices
-from docregistry.registrations.models import Institution, Region, Registration
+from docregistry.registrations.models import Authority, Institution, Region, Registration
 
 
 class OpenByNumberForm(forms.Form):
@@ -131,3 +131,28 @@ class SuspendForm(RegisterDecisionForm):
 
 class ReinstateForm(forms.Form):
     comment = forms.CharField(label=_("Details"), required=False, max_length=500)
+
+
+class OfficeForm(forms.ModelForm):
+    """Where physicians bring the paper materials: shown to them, and on their receipt, once an institution confirms."""
+
+    class Meta:
+        model = Authority
+        fields = ["office_address", "opening_hours", "phone"]
+        labels = {
+            "office_address": _("Address of the counter"),
+            "opening_hours": _("Opening hours"),
+            "phone": _("Phone"),
+        }
+        help_texts = {
+            "office_address": _("Building, floor and window, as a physician would look for it."),
+            "opening_hours": _("In words, for example 周一至周五 9:00–12:00、13:30–17:00（法定节假日除外）."),
+        }
+        widgets = {
+            "office_address": forms.TextInput(
+                attrs={"placeholder": _("for example 北京市朝阳区日坛北路33号 政务服务中心 2 层 12 号窗口")}
+            ),
+            "phone": forms.TextInput(
+                attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": _("for example 010-6509 3000")}
+            ),
+        }

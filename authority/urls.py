@@ -25,6 +25,7 @@ urlpatterns = [
     path("institutions/<int:pk>/reactivate/", views.InstitutionReactivateView.as_view(), name="institution_reactivate"),
     path("windows/", views.WindowListView.as_view(), name="windows"),
     path("windows/<int:pk>/delete/", views.WindowDeleteView.as_view(), name="window_delete"),
+    path("office/", views.OfficeView.as_view(), name="office"),
     path("register/", register_views.RegisterListView.as_view(), name="register"),
     path("register/reports/", register_views.ReportQueueView.as_view(), name="report_queue"),
     path("register/reports/<int:pk>/<str:action>/", register_views.ReportQueueView.as_view(), name="report_action"),

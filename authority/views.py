@@ -31,6 +31,7 @@ from .forms import (
     ApplicationSearchForm,
     ApproveForm,
     InstitutionForm,
+    OfficeForm,
     OpenByNumberForm,
     RefuseForm,
     ReportForm,
@@ -51,6 +52,7 @@ MSG_DEACTIVATED = _("The institution is deactivated; its staff can no longer sig
 MSG_REACTIVATED = _("The institution is active again.")
 MSG_WINDOW_CREATED = _("Registration window added.")
 MSG_WINDOW_DELETED = _("Registration window removed.")
+MSG_OFFICE_SAVED = _("Saved. Physicians whose application an institution confirmed now see these details.")
 
 PAGE_SIZE = 20
 
@@ -339,6 +341,33 @@ class WindowDeleteView(AuthorityView, View):
         services.registration_window_delete(actor=request.user, window=window)
         messages.success(request, MSG_WINDOW_DELETED)
         return redirect("authority:windows")
+
+
+# ---- The office physicians come to -----------------------------------------------
+
+
+class OfficeView(AuthorityView, TemplateView):
+    """The clerk's own authority: address, opening hours and phone shown to physicians."""
+
+    template_name = "authority/office.html"
+    section = "office"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", OfficeForm(instance=self.request.user.authority))
+        return context
+
+    def post(self, request):
+        form = OfficeForm(request.POST, instance=request.user.authority)
+        if form.is_valid():
+            try:
+                services.authority_office_update(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, MSG_OFFICE_SAVED)
+                return redirect("authority:office")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 # ---- Reports ---------------------------------------------------------------------

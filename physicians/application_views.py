@@ -15,10 +15,10 @@ from django.views.generic import FormView, TemplateView
 from docregistry.accounts.models import Role
 from docregistry.http import client_ip, document_response, pdf_response
 from docregistry.public import certificates, signing
-from docregistry.registrations import selectors, services
+from docregistry.registrations import receipt, selectors, services
 from docregistry.registrations.grounds import RIGHTS_NOTICE
-from docregistry.registrations.models import Application
-from docregistry.registrations.presentation import current_step
+from docregistry.registrations.models import Application, Document
+from docregistry.registrations.presentation import current_step, next_step
 from docregistry.registrations.workflow import EDITABLE_STATES
 from docregistry.views import add_errors
 from qualifications.selectors import qualification_match
@@ -30,6 +30,7 @@ from .forms import (
     WorkPeriodFormSet,
     application_form_class,
 )
+from .steps import error_summary, form_steps
 from .views import PhysicianMixin
 
 # ---- Applications ------------------------------------------------------------------
@@ -97,6 +98,17 @@ def periods_from(formset) -> list[dict] | None:
     return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
 
 
+def periods_checked(formset) -> list[str]:
+    """The work-history errors of periods typed next to a field error, so every error shows at once."""
+    if formset is None or not formset.is_valid():
+        return []
+    try:
+        services.work_periods_clean(periods_from(formset))
+    except ValidationError as exc:
+        return pop_period_errors(exc)
+    return []
+
+
 def pop_period_errors(exc: ValidationError) -> list[str]:
     """Take the work-history messages out of a service's errors (they show above the periods)."""
     if not hasattr(exc, "error_dict") or "work_periods" not in exc.error_dict:
@@ -105,6 +117,12 @@ def pop_period_errors(exc: ValidationError) -> list[str]:
 
 
 class ApplicationEditView(ApplicationMixin, TemplateView):
+    """The whole application on one page, in five steps; one submit sends the fields and a file together.
+
+    Every button saves what was typed: "Upload" and "Remove" on a document save the draft too, and a file
+    sent with fields that fail is still kept, so no typed value and no chosen file is lost.
+    """
+
     template_name = "physicians/application_edit.html"
 
     def get(self, request, *args, **kwargs):
@@ -122,22 +140,49 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             formset = WorkPeriodFormSet(data, initial=work_period_rows(application), prefix="periods")
         return form, formset
 
-    def context(self, application, form=None, formset=None, period_errors=()):
+    def document_form(self, application, two_year_rule: bool) -> DocumentForm:
+        documents = application.documents.all()
+        proof_missing = two_year_rule and not documents.filter(kind=Document.Kind.TRAINING_PROOF).exists()
+        return DocumentForm(prefix="doc", initial={"kind": Document.Kind.TRAINING_PROOF} if proof_missing else {})
+
+    def context(self, application, form=None, formset=None, period_errors=(), document_form=None, document_errors=()):
         if form is None:
             form, formset = self.forms(application)
         return_reason = ""
         if application.state == Application.State.RETURNED:
             last_return = application.status_changes.filter(to_state=Application.State.RETURNED).last()
             return_reason = last_return.comment if last_return else ""
+        two_year_reason = services.two_year_rule_reason(application=application)
+        document_form = document_form or self.document_form(application, bool(two_year_reason))
+        documents = list(application.documents.all())
+        errors, per_step = error_summary(
+            form=form,
+            formset=formset,
+            period_errors=period_errors,
+            document_form=document_form,
+            document_errors=document_errors,
+        )
         return self.get_context_data(
+            document_errors=document_errors,
             application=application,
             return_reason=return_reason,
             form=form,
             formset=formset,
             period_errors=period_errors,
-            document_form=DocumentForm(),
-            documents=list(application.documents.all()),
-            two_year_rule=services.two_year_rule_applies(application=application),
+            document_form=document_form,
+            documents=documents,
+            two_year_rule=bool(two_year_reason),
+            two_year_reason=two_year_reason,
+            qualified_on=services.application_qualified_on(application),
+            has_training_proof=any(d.kind == Document.Kind.TRAINING_PROOF for d in documents),
+            error_links=errors,
+            steps=form_steps(
+                application,
+                documents=documents,
+                has_periods=bool(formset is not None and formset.initial),
+                two_year_rule=bool(two_year_reason),
+                errors=per_step,
+            ),
             window_notice=window_notice(application),
             institution_search_form=InstitutionSearchForm(),
         )
@@ -145,8 +190,9 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         application = self.get_application()
         form, formset = self.forms(application, request.POST)
+        document_form = self.documents_change(application)  # first: a chosen file is kept whatever the fields
         if not form.is_valid() or (formset is not None and not formset.is_valid()):
-            return self.render_to_response(self.context(application, form=form, formset=formset))
+            return self.rerender(application, form, formset, periods_checked(formset), document_form)
         try:
             application = services.application_update(
                 application=application, actor=request.user, data=form.cleaned_data, work_periods=periods_from(formset)
@@ -158,15 +204,58 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             period_errors = pop_period_errors(exc)
             if not hasattr(exc, "error_dict") or exc.error_dict:
                 add_errors(form, exc)
-            return self.render_to_response(
-                self.context(application, form=form, formset=formset, period_errors=period_errors)
-            )
+            return self.rerender(application, form, formset, period_errors, document_form)
+        if document_form is not None and document_form.errors:
+            return self.rerender(application, form, formset, document_form=document_form)
         if "pick_institution" in request.POST:
             return redirect("physicians:institution_pick", pk=application.pk)
         if "submit" in request.POST:
             return self.submit(application, form, formset)
+        if "upload" in request.POST or "remove_document" in request.POST:
+            return HttpResponseRedirect(
+                reverse("physicians:application_edit", args=[application.pk]) + "#step-documents"
+            )
         messages.success(request, _("Saved. You can come back and continue later."))
         return redirect("physicians:application_edit", pk=application.pk)
+
+    def rerender(self, application, form, formset, period_errors=(), document_form=None):
+        context = self.context(
+            application, form=form, formset=formset, period_errors=period_errors, document_form=document_form
+        )
+        return self.render_to_response(context)
+
+    def documents_change(self, application) -> DocumentForm | None:
+        """Remove the document named by "Remove", store the file sent with the form; the form when it has errors."""
+        request = self.request
+        if remove := request.POST.get("remove_document"):
+            try:
+                document = selectors.document_get(user=request.user, pk=int(remove))
+            except ValueError:
+                raise Http404 from None
+            try:
+                services.document_delete(document=document, actor=request.user)
+            except services.TransitionError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The document has been removed."))
+        if not request.FILES.get("doc-file"):
+            if "upload" in request.POST:
+                form = DocumentForm(request.POST, request.FILES, prefix="doc")
+                form.is_valid()  # "choose a file" next to the file field
+                return form
+            return None
+        form = DocumentForm(request.POST, request.FILES, prefix="doc")
+        if form.is_valid():
+            try:
+                services.document_add(application=application, actor=request.user, **form.cleaned_data)
+            except services.TransitionError as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error("file", exc.messages)
+            else:
+                messages.success(request, _("The document has been uploaded."))
+                return None
+        return form
 
     def submit(self, application, form, formset):
         try:
@@ -175,8 +264,14 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
             messages.error(self.request, exc.message)
             return redirect("physicians:application_detail", pk=application.pk)
         except ValidationError as exc:
-            add_errors(form, exc)
-            return self.render_to_response(self.context(application, form=form, formset=formset))
+            document_errors = []
+            if hasattr(exc, "error_dict") and "documents" in exc.error_dict:
+                document_errors = [m for e in exc.error_dict.pop("documents") for m in e.messages]
+            if not hasattr(exc, "error_dict") or exc.error_dict:
+                add_errors(form, exc)
+            return self.render_to_response(
+                self.context(application, form=form, formset=formset, document_errors=document_errors)
+            )
         messages.success(self.request, _("Your application has been submitted."))
         return redirect("physicians:application_detail", pk=application.pk)
 
@@ -210,8 +305,16 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
     def get_context_data(self, **kwargs):
         dossier = selectors.application_dossier(user=self.request.user, pk=self.kwargs["pk"])
         actions = dossier.actions
+        application = dossier.application
+        # The authority is named, with its office, only once the institution has passed the application on.
+        awaiting_authority = application.state == Application.State.INSTITUTION_APPROVED
+        authority = selectors.deciding_authority(application.institution) if awaiting_authority else None
+        step = next_step(application, authority=authority)
         return super().get_context_data(
             **dossier.as_context(),
+            next_step=step,
+            authority=authority,
+            has_receipt=receipt.receipt_available(application),
             roles=dict(Role.choices),
             can_edit=dossier.application.state in EDITABLE_STATES,
             window_notice=window_notice(dossier.application) if "submit" in actions else "",

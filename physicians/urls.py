@@ -4,7 +4,7 @@ from django.urls import path
 from docregistry.accounts.models import Role
 from docregistry.accounts.portals import portal_auth_urls
 
-from . import application_views, views
+from . import application_views, receipt_views, views
 
 app_name = "physicians"
 
@@ -51,6 +51,8 @@ urlpatterns = [
     path(
         "applications/<int:pk>/institution/", application_views.InstitutionPickView.as_view(), name="institution_pick"
     ),
+    path("applications/<int:pk>/receipt/", receipt_views.ReceiptView.as_view(), name="receipt"),
+    path("applications/<int:pk>/receipt.pdf", receipt_views.ReceiptPdfView.as_view(), name="receipt_pdf"),
     path("applications/<int:pk>/documents/", application_views.DocumentUploadView.as_view(), name="document_upload"),
     path("documents/<int:pk>/", application_views.DocumentDownloadView.as_view(), name="document"),
     path("registrations/<int:pk>/certificate.pdf", application_views.CertificateView.as_view(), name="certificate"),

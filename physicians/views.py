@@ -178,8 +178,15 @@ class QualificationView(PhysicianMixin, FormView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        qualifications = list(qualification_match(name=user.real_name, id_number=user.id_number))
+        unregistered = selectors.registration_in_force(user) is None
         return super().get_context_data(
-            qualifications=list(qualification_match(name=user.real_name, id_number=user.id_number)), **kwargs
+            qualifications=qualifications,
+            # The two-year rule, said where the date is shown, not only when a submit fails.
+            two_year_pks={
+                q.pk for q in qualifications if unregistered and services.qualified_over_two_years_before(q.obtained_on)
+            },
+            **kwargs,
         )
 
     def form_valid(self, form):

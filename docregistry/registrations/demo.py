@@ -49,11 +49,23 @@ ROSTER = [
 DEMO_APPLICANTS = [("aygul", 3, "口腔专业", 1), ("liuyang", 4, "内科专业", 2)]
 
 
+# Where the demo authority's physicians bring their paper materials (the clerk edits it at /authority/office/).
+DEMO_OFFICE = {
+    "office_address": "北京市朝阳区日坛北路33号 朝阳区政务服务中心 2 层卫生健康窗口",
+    "opening_hours": "周一至周五 9:00–12:00、13:30–17:00（法定节假日除外）",
+    "phone": "010-6509 3000",
+}
+
+
 @transaction.atomic
 def seed_demo() -> list[tuple[str, str, str]]:
     """Create (or refresh) the demo data; returns (portal, username, password) for each login."""
     chaoyang = Region.objects.get(code="110105")
-    authority, _ = Authority.objects.update_or_create(name="北京市朝阳区卫生健康委员会", defaults={"region": chaoyang})
+    authority, _ = Authority.objects.update_or_create(
+        name="北京市朝阳区卫生健康委员会",
+        defaults={"region": chaoyang},
+        create_defaults={"region": chaoyang, **DEMO_OFFICE},
+    )
     hospitals = []
     for reg_no, name, address in [
         ("PDY00001-911010516", "北京市朝阳区第一人民医院", "北京市朝阳区工人体育场南路8号"),

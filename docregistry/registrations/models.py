@@ -47,6 +47,10 @@ class Authority(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     region = models.ForeignKey(Region, verbose_name=_("jurisdiction"), on_delete=models.PROTECT)
+    # Where physicians bring the paper materials: shown on their page and receipt once an institution confirms.
+    office_address = models.CharField(_("office address"), max_length=200, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("authority")

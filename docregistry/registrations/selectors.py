@@ -150,6 +150,21 @@ def registration_window_get(*, user: User, pk: int) -> RegistrationWindow:
     return get_object_or_404(registration_windows_visible_to(user), pk=pk)
 
 
+def deciding_authority(institution: Institution | None) -> Authority | None:
+    """The authority an institution's applications go to: the most specific one whose jurisdiction holds it.
+
+    A district's office before its city's, a city's before its province's (as for registration windows).
+    """
+    if institution is None:
+        return None
+    code = institution.region_id
+    candidates = [code, code[:4] + "00", code[:2] + "0000"]
+    found: dict[str, Authority] = {}
+    for authority in Authority.objects.filter(region_id__in=candidates).order_by("pk"):
+        found.setdefault(authority.region_id, authority)
+    return next((found[c] for c in candidates if c in found), None)
+
+
 def registration_window_status(
     *, institution: Institution, on: datetime.date
 ) -> tuple[bool, RegistrationWindow | None]:

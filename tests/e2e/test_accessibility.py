@@ -45,6 +45,9 @@ def pages(django_db_serialized_rollback, transactional_db):
                 f"/physician/applications/{draft.pk}/edit/",
                 f"/physician/applications/{draft.pk}/",
                 f"/physician/applications/{forwarded.pk}/",
+                f"/physician/applications/{forwarded.pk}/receipt/",
+                # The form after "Upload" without a file: the error summary at the top, focused.
+                (f"/physician/applications/{draft.pk}/edit/", "button[name=upload]"),
             ],
         ),
         (world.staff, DESKTOP, ["/institution/", f"/institution/applications/{forwarded.pk}/"]),
@@ -58,6 +61,7 @@ def pages(django_db_serialized_rollback, transactional_db):
                 f"/authority/institutions/{world.institution.pk}/",
                 "/authority/institutions/new/",
                 "/authority/windows/",
+                "/authority/office/",
                 "/authority/reports/",
             ],
         ),
@@ -91,8 +95,14 @@ def test_every_page_has_no_axe_violation(browser, live_server, pages, language):
             context.add_cookies(cookies)
             page = context.new_page()
             for url in urls:
+                url, click = url if isinstance(url, tuple) else (url, None)
                 response = page.goto(url)
                 assert response.status == 200, f"{url}: {response.status}"
+                if click:
+                    with page.expect_navigation():
+                        page.click(click)
+                    url = f"{url} after {click}"
+                    assert page.evaluate("document.activeElement.id") == "error-summary"
                 assert page.evaluate("document.documentElement.lang") == language
                 checked += 1
                 if problems := violations_on(page):
@@ -100,5 +110,5 @@ def test_every_page_has_no_axe_violation(browser, live_server, pages, language):
             context.close()
     finally:
         connections.close_all()
-    assert checked == 22
+    assert checked == 25
     assert not found, "\n".join(f"{url}\n  " + "\n  ".join(problems) for url, problems in found.items())

@@ -6,6 +6,7 @@
 - ``decisions``: the institution's and the authority's decisions and their effect on the register
 - ``windows``: registration windows
 - ``institutions``: institution accounts created and looked after by the authority
+- ``offices``: the authority's office details physicians are shown
 
 Callers use this package (``services.application_submit(...)``); the modules are how it is kept.
 """
@@ -66,10 +67,13 @@ from .drafts import (
     application_editable_get,
     application_ensure_none_open,
     application_number_issue,
+    application_qualified_on,
     application_submit,
     application_update,
     application_withdraw,
+    qualified_over_two_years_before,
     two_year_rule_applies,
+    two_year_rule_reason,
     work_periods_clean,
 )
 from .institutions import (
@@ -83,6 +87,7 @@ from .institutions import (
     institution_staff_password_reset,
     one_time_password,
 )
+from .offices import MSG_PHONE, authority_office_update
 from .transitions import (
     MSG_ALREADY_HANDLED,
     MSG_NOT_ALLOWED,

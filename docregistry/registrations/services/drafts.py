@@ -274,19 +274,34 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def qualified_over_two_years_before(obtained: datetime.date | None, day: datetime.date | None = None) -> bool:
+    """Whether a qualification obtained on ``obtained`` is more than two years old on ``day`` (default today)."""
+    return obtained is not None and obtained < _years_before(day or timezone.localdate(), 2)
+
+
+def two_year_rule_reason(*, application: Application) -> str:
+    """Why the training proof is needed (SPEC section 3, seed Q6): ``suspended``, ``qualified`` or ``""``.
+
+    Qualified more than two years before applying, or practice suspended two years or more.
+    """
+    if application.practice_suspended:
+        return "suspended"
+    if not application.kind.two_year_from_qualification:
+        return ""
+    applied_on = timezone.localdate(application.submitted_at) if application.submitted_at else timezone.localdate()
+    return "qualified" if qualified_over_two_years_before(application_qualified_on(application), applied_on) else ""
+
+
+def application_qualified_on(application: Application) -> datetime.date | None:
+    """The date the qualification the application rests on was obtained."""
+    if application.level == Level.PHYSICIAN:
+        return application.physician_qualified_on
+    return application.assistant_qualified_on
+
+
 def two_year_rule_applies(*, application: Application) -> bool:
     """Seed Q6: qualified more than two years before applying, or practice suspended two years or more."""
-    if application.practice_suspended:
-        return True
-    if not application.kind.two_year_from_qualification:
-        return False
-    obtained = (
-        application.physician_qualified_on
-        if application.level == Level.PHYSICIAN
-        else application.assistant_qualified_on
-    )
-    applied_on = timezone.localdate(application.submitted_at) if application.submitted_at else timezone.localdate()
-    return obtained is not None and obtained < _years_before(applied_on, 2)
+    return bool(two_year_rule_reason(application=application))
 
 
 def _registration_errors(application: Application) -> dict:
