@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from docregistry.accounts.models import Role, User
 
 from . import register
+from .errors import AlreadyHandled, NotAllowed
 from .grounds import ground_get
 from .models import PracticeSite, Registration
 from .notifications import notify_departure, notify_report_rejected, notify_site_ended
 from .register_models import Ground, InstitutionReport, RegistrationChange
-from .services.transitions import AlreadyHandled, NotAllowed
 
 Kind = InstitutionReport.Kind
 Outcome = InstitutionReport.Outcome

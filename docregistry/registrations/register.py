@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from docregistry.accounts.models import Role, User
 
 from . import grounds
+from .errors import AlreadyHandled, NotAllowed
 from .models import Application, Registration
 from .notifications import notify_register_change
 from .register_models import Ground, RegistrationChange
-from .services.transitions import AlreadyHandled, NotAllowed
 from .workflow import in_jurisdiction
 
 RegState = Registration.State

@@ -36,6 +36,14 @@ def _imports(name: str, path: Path, modules) -> set[str]:
         else:
             continue
         found |= {target for target in targets if target in modules and target != name}
+    # Importing ``a.b.c`` runs ``a/__init__`` and ``a/b/__init__`` first: edges to those packages
+    # too, except the packages ``name`` itself lives in (already being imported when it runs).
+    for target in list(found):
+        parts = target.split(".")
+        for end in range(1, len(parts)):
+            parent = ".".join(parts[:end])
+            if parent in modules and parent != name and not name.startswith(f"{parent}."):
+                found.add(parent)
     return found
 
 

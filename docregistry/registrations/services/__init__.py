@@ -38,7 +38,6 @@ from .documents import (
     document_delete,
 )
 from .drafts import (
-    MSG_ADDITIONAL_NEEDS_PHYSICIAN,
     MSG_CHANGE_LEVEL,
     MSG_FIRST_ALREADY_REGISTERED,
     MSG_INSTITUTION_INACTIVE,

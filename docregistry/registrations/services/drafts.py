@@ -42,7 +42,6 @@ MSG_REREGISTER_NOT_CANCELLED = _(
 MSG_UPGRADE_NEEDS_ASSISTANT = _(
     "An upgrade needs an assistant physician registration in force and a licensed physician qualification."
 )
-MSG_ADDITIONAL_NEEDS_PHYSICIAN = register.MSG_ADDITIONAL_NEEDS_PHYSICIAN
 MSG_CHANGE_LEVEL = _("A change keeps the qualification level; to become a licensed physician, apply for an upgrade.")
 MSG_NOT_EDITABLE = _("This application can be edited only as a draft or after it has been returned to you.")
 MSG_SCOPE_LOCKED = _(
@@ -101,7 +100,7 @@ def _eligibility_errors(*, physician: User, kind, qualification, in_force: Regis
     if kind.level == LevelRule.PHYSICIAN and (
         in_force.level != Level.PHYSICIAN or qualification.level != Level.PHYSICIAN
     ):
-        return {"type": MSG_ADDITIONAL_NEEDS_PHYSICIAN}
+        return {"type": register.MSG_ADDITIONAL_NEEDS_PHYSICIAN}
     if kind.level == LevelRule.SAME and qualification.level != in_force.level:
         return {"qualification": MSG_CHANGE_LEVEL}
     return {}

@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError
 from docregistry.accounts.models import User
 from docregistry.celery import enqueue
 
+from ..errors import AlreadyHandled, NotAllowed, TransitionError  # noqa: F401 -- re-exported
 from ..models import Application, Counter, StatusChange
 from ..notifications import notify_application_change
 from ..workflow import TRANSITIONS, may_act
@@ -30,22 +31,6 @@ MSG_ALREADY_HANDLED = _(
 )
 MSG_NOT_ALLOWED = _("You may not do this with this application.")
 MSG_REASON_REQUIRED = _("Please give the reason; the physician will read it.")
-
-
-class TransitionError(Exception):
-    """A move that may not happen; ``message`` is for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class AlreadyHandled(TransitionError):
-    """Someone else moved the application first."""
-
-
-class NotAllowed(TransitionError):
-    """This user may not make this move on this application."""
 
 
 @transaction.atomic

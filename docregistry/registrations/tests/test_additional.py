@@ -99,7 +99,7 @@ def test_an_assistant_is_refused_with_the_reason(world):
     world.approved(level="assistant")
     with pytest.raises(ValidationError) as error:
         services.application_create(physician=world.physician, type=Type.ADDITIONAL, qualification=world.qualification)
-    assert error.value.message_dict["type"] == [str(services.MSG_ADDITIONAL_NEEDS_PHYSICIAN)]
+    assert error.value.message_dict["type"] == [str(register.MSG_ADDITIONAL_NEEDS_PHYSICIAN)]
 
 
 def test_without_a_registration_in_force_there_is_nothing_to_add_to(world):
