@@ -157,7 +157,7 @@ def main() -> int:
         times.sort()
         p90 = times[min(len(times) - 1, int(round(0.9 * len(times))) - 1)]
         print(
-            f"single 4-page form, {args.runs} runs: median {statistics.median(times):.0f} ms, "
+            f"single form (cover + 4 pages), {args.runs} runs: median {statistics.median(times):.0f} ms, "
             f"p90 {p90:.0f} ms, min {times[0]:.0f} ms ({len(pdf) / 1024:.0f} KiB); "
             f"CPU time median {statistics.median(cpu):.0f} ms"
         )
@@ -186,7 +186,7 @@ def main() -> int:
         after = os.times()
         cpu_seconds = sum(after[:4]) - sum(before[:4])  # this process and its render workers
         print(
-            f"batch of {len(batch)} forms ({4 * len(batch)} pages), none cached, "
+            f"batch of {len(batch)} forms ({5 * len(batch)} pages), none cached, "
             f"{reviewform.render_workers()} render processes: {seconds:.2f} s "
             f"({len(pdf) / 1024:.0f} KiB; CPU time {cpu_seconds:.2f} s)"
         )

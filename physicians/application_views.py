@@ -134,7 +134,12 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
     def forms(self, application, data=None):
         """The type's own form and, for a type with a work history, the periods."""
         form_class = application_form_class(application.kind)
-        form = form_class(data, instance=application, scopes=selectors.practice_scopes_for(application.category))
+        form = form_class(
+            data,
+            instance=application,
+            scopes=selectors.practice_scopes_for(application.category),
+            two_year_rule=services.two_year_rule_applies(application=application),
+        )
         formset = None
         if application.kind.work_history:
             formset = WorkPeriodFormSet(data, initial=work_period_rows(application), prefix="periods")

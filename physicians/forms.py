@@ -241,8 +241,11 @@ FIELD_OVERRIDES = {
 class ApplicationFormBase(forms.ModelForm):
     """What an application form of any type shares; ``application_form_class`` makes one per type."""
 
-    def __init__(self, *args, scopes: list[str], **kwargs):
+    def __init__(self, *args, scopes: list[str], two_year_rule: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The training and assessment line is asked for only when the two-year rule applies (or was filled in).
+        if "training_assessment" in self.fields and not (two_year_rule or self.instance.training_assessment):
+            del self.fields["training_assessment"]
         if "scope" in self.fields:
             self.fields["scope"].choices = [("", _("Choose a practice scope")), *((scope, scope) for scope in scopes)]
         if "education" in self.fields:
@@ -273,11 +276,16 @@ def application_form_class(kind: ApplicationType) -> type[ApplicationFormBase]:
                 "site_starts_on": _("Practice at this institution from"),
                 "site_ends_on": _("Practice at this institution until"),
                 "cancellation_reason": _("Reason for cancellation"),
+                "training_assessment": _("Training and assessment (institution, period, result)"),
             },
             "help_texts": {
                 "education": _("The highest education relevant to your category."),
                 "health_status": _("As on your registration health-check form, for example 良好."),
                 "practice_suspended": _("Tick if you have not practised for two years or more."),
+                "training_assessment": _(
+                    "Printed on page 2 of the review form: the designated training institution, the six months of "
+                    "training and the assessment result, for example 北京市医师培训中心 2026年1月—2026年6月 考核合格."
+                ),
             },
         },
     )

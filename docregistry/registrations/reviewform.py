@@ -1,9 +1,11 @@
 """The coded review form 《医师执业注册申请审核表》 as a PDF rendered by WeasyPrint.
 
-One Django template (``reviewform/_form_pages.html``) makes the four pages; the
-PDF (``reviewform/review_form.html``) and the print preview page include it, so
-they always show the same. The form is a government form and is always in
-Chinese, whatever the interface language.
+One Django template (``reviewform/_form_pages.html``) makes the pages as the seed's
+filling guide names them (Q9): the cover (封面), then 第一页 … 第四页, with a continuation
+of 第二页 when the work history is longer than its table. The PDF
+(``reviewform/review_form.html``) and the print preview page include it, so they always
+show the same. The form is a government form and is always in Chinese, whatever the
+interface language.
 
 Chinese text uses only the CJK fonts shipped in ``static/fonts`` (built by
 ``scripts/subset_font.py``, declared by ``docregistry/fonts.py``; every hanzi of
@@ -43,13 +45,21 @@ FONT_FAMILY = "DocRegistry Sans SC"
 TEMPLATE = "reviewform/review_form.html"
 STYLESHEET = "reviewform/print.css"
 UA_STYLESHEET = "reviewform/ua.css"
-PAGES = ("封面", "基本情况", "工作经历、健康状况及执业范围", "审核意见及执业证书编码")
+# The pages as the seed's filling guide names them, and what each holds.
+PAGES = (
+    ("cover", "封面", ""),
+    ("p1", "第一页", "基本情况"),
+    ("p2", "第二页", "工作经历、健康状况及执业范围"),
+    ("p3", "第三页", "审核意见"),
+    ("p4", "第四页", "医师执业证书编码"),
+)
 MIN_PARALLEL = 4  # fewer forms to render than this are rendered in this process, one by one
 # A batch is laid out at most this many forms to a document: longer documents make every form
 # dearer (WeasyPrint's layout grows faster than the page count; 25 forms cost 35 % more each).
 FORMS_PER_DOCUMENT = 10
-WORK_ROWS = 8  # rows of the work history table; a longer history keeps its most recent periods
-CACHE_PREFIX = "reviewform:v2"  # v2: the QR holds the verification URL
+WORK_ROWS = 6  # rows of the work history table on 第二页 (it shares the page with health, training, remarks)
+CONTINUATION_ROWS = 12  # rows of each continuation page of 第二页 (a long employer name takes two lines)
+CACHE_PREFIX = "reviewform:v3"  # v3: cover + 第一页…第四页, continuation pages
 CACHE_SECONDS = 7 * 24 * 3600
 
 # The form is always Chinese; these are the printed words for the stored values,
@@ -61,6 +71,13 @@ CATEGORY_ZH = {
     Category.DENTAL: "口腔",
     Category.PUBLIC_HEALTH: "公共卫生",
 }
+# The form's title and the authority's printed opinion follow the type (the opinion stored at approval wins).
+FORM_TITLES = {
+    "change": "医师变更执业注册申请审核表",
+    "multi_site": "医师多机构备案申请审核表",
+    "cancel": "医师注销注册申请审核表",
+}
+FORM_TITLE = "医师执业注册申请审核表"
 _render_lock = threading.Lock()
 
 
@@ -93,60 +110,117 @@ def qr_data_uri(text: str) -> str:
     return segno.make_qr(text, error="m").png_data_uri(scale=8, border=2)
 
 
+def _period_row(period) -> dict:
+    return {
+        "starts_on": chinese_date(period.starts_on),
+        "ends_on": chinese_date(period.ends_on) if period.ends_on else "至今",
+        "employer": period.employer,
+        "position": period.position,
+    }
+
+
+def continuation_pages(periods: int) -> int:
+    """How many continuation pages of 第二页 a work history of ``periods`` rows needs."""
+    return max(0, -(-(periods - WORK_ROWS) // CONTINUATION_ROWS))
+
+
+def page_count(application: Application) -> int:
+    """The pages of one form: the cover, 第一页 … 第四页, and the continuation pages of 第二页."""
+    return len(PAGES) + continuation_pages(len(application.work_periods.all()))
+
+
+def _pages(periods: list[dict]) -> list[dict]:
+    """Every page of one form in order, each with its name and the work periods it prints."""
+    pages = []
+    extra = continuation_pages(len(periods))
+    for key, name, subject in PAGES:
+        if key == "p2":
+            rows = periods[:WORK_ROWS]
+            pages.append({"key": key, "name": name, "subject": subject, "rows": rows + [{}] * (WORK_ROWS - len(rows))})
+            for n in range(extra):
+                start = WORK_ROWS + n * CONTINUATION_ROWS
+                pages.append(
+                    {
+                        "key": "p2c",
+                        "name": f"第二页（续{n + 1}）" if extra > 1 else "第二页（续）",
+                        "subject": "工作经历（续）",
+                        "rows": periods[start : start + CONTINUATION_ROWS],
+                    }
+                )
+        else:
+            pages.append({"key": key, "name": name, "subject": subject})
+    total = len(pages)
+    for number, page in enumerate(pages, 1):
+        page.update(number=number, total=total)
+    return pages
+
+
 def form_context(application: Application) -> dict:
     """Everything the form prints, as strings, for one application."""
     institution = application.institution
+    kind = application.kind
     id_number = application.physician.id_number if application.physician_id else ""
     sex, born = _id_facts(id_number)
-    periods = list(application.work_periods.all())[-WORK_ROWS:]
-    rows = [
-        {
-            "starts_on": chinese_date(p.starts_on),
-            "ends_on": chinese_date(p.ends_on) if p.ends_on else "至今",
-            "employer": p.employer,
-            "position": p.position,
-        }
-        for p in periods
-    ]
-    rows += [{}] * (WORK_ROWS - len(rows))
+    periods = [_period_row(p) for p in application.work_periods.all()]
     title = application.title
     if application.teaching_title:
         title = f"{title}（{application.teaching_title}）" if title else application.teaching_title
     number = application.number or ""
+    qualification = application.qualification
+    registration = application.registration if kind.files_site else None
+    decided = application.state in (Application.State.AUTHORITY_APPROVED, Application.State.REFUSED)
+    confirmed_on = application.institution_decided_at
     return {
         "pk": application.pk,
         "number": number,
         "qr": qr_data_uri(review_form_url(application)),
-        "pages": PAGES,
-        "type": application.kind.title_zh,
+        "pages": _pages(periods),
+        "form_title": FORM_TITLES.get(application.type, FORM_TITLE),
+        "type": kind.title_zh,
         "name": application.name,
         "sex": sex,
         "birth_date": born,
         "id_number": id_number,
         "level": LEVEL_ZH.get(application.level, application.level),
+        # The cover's 类别 is the qualification's; 第一页's 申请执业类别 is the one applied for.
+        "qualification_category": CATEGORY_ZH.get(qualification.category, qualification.category),
         "category": CATEGORY_ZH.get(application.category, application.category),
         "qualification_code": application.qualification_code,
         "practice_certificate_code": application.practice_certificate_code,
         "fill_date": chinese_date(application.fill_date),
         "education": application.education,
         "title": title,
+        "files_site": kind.files_site,
         "institution_name": institution.name if institution else "",
         "institution_registration_number": institution.registration_number if institution else "",
         "institution_address": institution.address if institution else "",
         "institution_postcode": institution.postcode if institution else "",
+        # A filing (多机构备案) names the main institution and the period filed for.
+        "main_institution_name": registration.institution.name if registration else "",
+        "main_institution_registration_number": registration.institution.registration_number if registration else "",
+        "main_certificate_code": registration.certificate_code if registration else "",
+        "site_period": (
+            f"{chinese_date(application.site_starts_on)}至{chinese_date(application.site_ends_on) or '长期'}"
+            if kind.files_site and application.site_starts_on
+            else ""
+        ),
         "assistant_qualified_on": (
             chinese_date(application.assistant_qualified_on) if application.level == Level.ASSISTANT else ""
         ),
         "physician_qualified_on": (
             chinese_date(application.physician_qualified_on) if application.level == Level.PHYSICIAN else ""
         ),
-        "work_periods": rows,
+        "work_periods": periods,
         "health_status": application.health_status,
-        "assessment_institution": application.assessment_institution,
+        "training_assessment": application.training_assessment or application.assessment_institution,
         "scope": application.scope,
         "remarks": application.remarks,
         "institution_opinion": application.institution_opinion,
-        "authority_opinion": application.authority_opinion,
+        "institution_opinion_date": chinese_date(timezone.localdate(confirmed_on)) if confirmed_on else "",
+        "authority_opinion": application.authority_opinion if decided else "",
+        "authority_opinion_date": (
+            chinese_date(timezone.localdate(application.decided_at)) if decided and application.decided_at else ""
+        ),
     }
 
 
@@ -228,25 +302,26 @@ def _write_pdfs(jobs: list, render=_write_pdf_unlocked) -> list:
         pool.join()
 
 
-def _write_chunk(job: tuple[str, int]) -> tuple[bytes, list[bytes] | None]:
-    """Render ``count`` forms laid out in one document; return it and each form cut out of it."""
-    html, count = job
+def _write_chunk(job: tuple[str, list[int]]) -> tuple[bytes, list[bytes] | None]:
+    """Render several forms laid out in one document; return it and each form cut out of it."""
+    html, counts = job
     pdf = _write_pdf_unlocked(html)
-    return pdf, _split_forms(pdf, count)
+    return pdf, _split_forms(pdf, counts)
 
 
-def _split_forms(pdf: bytes, count: int) -> list[bytes] | None:
-    """Cut a PDF of ``count`` forms into one PDF per form (four pages each); None if the pages don't add up."""
+def _split_forms(pdf: bytes, counts: list[int]) -> list[bytes] | None:
+    """Cut a PDF of forms of ``counts`` pages each into one PDF per form; None if the pages don't add up."""
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(io.BytesIO(pdf))
-    if len(reader.pages) != len(PAGES) * count:
+    if len(reader.pages) != sum(counts):
         return None
-    forms = []
-    for index in range(count):
+    forms, start = [], 0
+    for count in counts:
         writer = PdfWriter()
-        for page in reader.pages[index * len(PAGES) : (index + 1) * len(PAGES)]:
+        for page in reader.pages[start : start + count]:
             writer.add_page(page)
+        start += count
         out = io.BytesIO()
         writer.write(out)
         forms.append(out.getvalue())
@@ -260,7 +335,7 @@ def cache_key(application: Application) -> str:
 
 
 def render_review_form(application: Application, *, use_cache: bool = True) -> bytes:
-    """The four-page PDF of one application, re-used until the application changes."""
+    """The PDF of one application (cover and 第一页 … 第四页), re-used until the application changes."""
     key = cache_key(application)
     if use_cache:
         cached = cache.get(key)
@@ -273,7 +348,7 @@ def render_review_form(application: Application, *, use_cache: bool = True) -> b
 
 
 def render_review_forms(applications: Iterable[Application]) -> bytes:
-    """One PDF with the forms of several applications, four pages each, in the order given.
+    """One PDF with the forms of several applications, in the order given.
 
     Cached forms are re-used. When none is cached, the forms are laid out several to a
     document (fonts and styles set up once per document rather than per form), at most
@@ -286,17 +361,18 @@ def render_review_forms(applications: Iterable[Application]) -> bytes:
     applications = list(applications)
     if len(applications) == 1:
         return render_review_form(applications[0])
-    prefetch_related_objects(applications, "work_periods")
+    prefetch_related_objects(applications, "work_periods", "qualification", "registration__institution")
     keys = [cache_key(a) for a in applications]
     pdfs = cache.get_many(keys)
     missing = [(key, a) for key, a in zip(keys, applications, strict=True) if key not in pdfs]
     if len(missing) == len(applications) and len(applications) >= MIN_PARALLEL:
         size = min(-(-len(applications) // render_workers()), FORMS_PER_DOCUMENT)
         chunks = [applications[i : i + size] for i in range(0, len(applications), size)]
-        rendered = _write_pdfs([(review_form_html(chunk), len(chunk)) for chunk in chunks], render=_write_chunk)
+        jobs = [(review_form_html(chunk), [page_count(a) for a in chunk]) for chunk in chunks]
+        rendered = _write_pdfs(jobs, render=_write_chunk)
         parts = [pdf for pdf, _forms in rendered]
         for chunk, (_pdf, forms) in zip(chunks, rendered, strict=True):
-            forms = forms or []  # a form that ran over four pages is not cached
+            forms = forms or []  # a form that ran over its pages is not cached
             cache.set_many({cache_key(a): form for a, form in zip(chunk, forms, strict=False)}, CACHE_SECONDS)
     else:
         htmls = [review_form_html([a]) for _key, a in missing]

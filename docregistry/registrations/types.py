@@ -13,6 +13,8 @@ from .choices import AppType as Type
 
 # The fields of the review form's first two pages that the physician fills in.
 REVIEW_FORM_FIELDS = ("institution", "education", "title", "teaching_title", "health_status")
+# Page 2's 业务水平考核机构或组织的名称和培训时间及考核结果: filled in (and required) when the two-year rule applies.
+TRAINING_LINE = "training_assessment"
 
 
 class Needs(StrEnum):
@@ -73,7 +75,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
     for t in (
         ApplicationType(
             Type.FIRST,
-            editable=(*REVIEW_FORM_FIELDS, "scope"),
+            editable=(*REVIEW_FORM_FIELDS, "scope", TRAINING_LINE),
             required_to_submit=("education", "health_status"),
             needs=Needs.NOTHING_EVER,
             work_history=True,
@@ -103,7 +105,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
         ),
         ApplicationType(
             Type.UPGRADE,
-            editable=REVIEW_FORM_FIELDS,
+            editable=(*REVIEW_FORM_FIELDS, TRAINING_LINE),
             required_to_submit=("education", "health_status"),
             needs=Needs.IN_FORCE,
             level=LevelRule.UPGRADE,
@@ -125,7 +127,7 @@ APPLICATION_TYPES: dict[str, ApplicationType] = {
         ApplicationType(
             Type.REREGISTER,
             # Practice suspended for two years or more is what brings a physician to re-register (two-year rule).
-            editable=(*REVIEW_FORM_FIELDS, "scope", "practice_suspended"),
+            editable=(*REVIEW_FORM_FIELDS, "scope", "practice_suspended", TRAINING_LINE),
             required_to_submit=("education", "health_status"),
             needs=Needs.CANCELLED,
             work_history=True,

@@ -342,11 +342,12 @@ def test_print_preview_shows_the_same_form_as_the_pdf(client_staff, world):
         "执业医师",
         "临床",
         app.qualification_code,
-        "第4页共4页",
+        "第四页",
+        "本表连封面共5页",
     ):
         assert expected in text
-        assert expected.replace("第4页共4页", "第 4 页 共 4 页") in preview
-    assert preview.count('class="rf-page"') == 4
+        assert expected.replace("本表连封面共5页", "本表连封面共 5 页") in preview
+    assert preview.count('class="rf-page"') == 5
 
 
 @pytest.mark.django_db
@@ -356,8 +357,8 @@ def test_review_form_pdf_over_http(client_staff, world):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert app.number in response["Content-Disposition"]
-    assert pdf_pages(response.content) == 4
-    assert qr_codes(response.content, 3) == [review_form_url(app)]
+    assert pdf_pages(response.content) == 5
+    assert qr_codes(response.content, 4) == [review_form_url(app)]
 
 
 @pytest.mark.django_db
@@ -379,11 +380,11 @@ def test_batch_print_gives_one_pdf_with_every_selected_form(client_staff, world)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     pdf = response.content
-    assert pdf_pages(pdf) == 12
+    assert pdf_pages(pdf) == 15
     text = pdf_text(pdf)
     for app in apps:
         assert app.number in text and app.name in text
-    assert qr_codes(pdf, 4) == [review_form_url(apps[1])]  # first page of the second form
+    assert qr_codes(pdf, 5) == [review_form_url(apps[1])]  # first page of the second form
 
 
 @pytest.mark.django_db

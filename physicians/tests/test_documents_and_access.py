@@ -106,18 +106,32 @@ def test_the_two_year_rule_requires_the_training_proof(phys_client, world, old_q
     application = old_qualification_draft
     html = phys_client.get(reverse("physicians:application_edit", args=[application.pk])).content.decode()
     assert 'id="two-year-rule"' in html
+    assert 'name="training_assessment"' in html  # page 2's training and assessment line
 
     response = phys_client.post(
         reverse("physicians:application_edit", args=[application.pk]), form_data(application, submit="1")
     )
-    assert escape(str(services.MSG_TRAINING_PROOF_REQUIRED)) in response.content.decode()
+    page = response.content.decode()
+    assert escape(str(services.MSG_TRAINING_PROOF_REQUIRED)) in page
+    assert escape(str(services.MSG_TRAINING_LINE_REQUIRED)) in page
     application.refresh_from_db()
     assert application.state == Application.State.DRAFT
 
     upload(phys_client, application, pdf())
-    phys_client.post(reverse("physicians:application_submit", args=[application.pk]))
+    line = "北京市医师培训中心 2026年1月—2026年6月 考核合格"
+    phys_client.post(
+        reverse("physicians:application_edit", args=[application.pk]),
+        form_data(application, training_assessment=line, submit="1"),
+    )
     application.refresh_from_db()
     assert application.state == Application.State.SUBMITTED
+    assert application.training_assessment == line
+
+
+def test_the_training_line_is_not_asked_without_the_two_year_rule(phys_client, world):
+    application = world.draft()
+    html = phys_client.get(reverse("physicians:application_edit", args=[application.pk])).content.decode()
+    assert 'name="training_assessment"' not in html
 
 
 def test_a_photo_is_not_a_training_proof(world, old_qualification_draft):

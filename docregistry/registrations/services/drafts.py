@@ -17,7 +17,7 @@ from qualifications.selectors import qualification_match
 from .. import calendar, register, selectors
 from ..choices import TEACHING_TITLE_MAP, Level
 from ..models import OPEN_STATES, Application, Document, PracticeScope, Registration, WorkPeriod
-from ..types import APPLICATION_TYPES, LevelRule, Needs
+from ..types import APPLICATION_TYPES, TRAINING_LINE, LevelRule, Needs
 from ..workflow import EDITABLE_STATES, may_act
 from .transitions import MSG_NOT_ALLOWED, NotAllowed, application_transition, next_value
 from .windows import application_check_window
@@ -57,6 +57,10 @@ MSG_WORK_PERIOD_START = _("Work history, period %(n)s: enter the start date.")
 MSG_SITE_DATES = _("The end date is before the start date.")
 MSG_SITE_SAME_INSTITUTION = _("This is your main institution already; choose another institution.")
 MSG_INSTITUTION_INACTIVE = _("This institution does not accept applications.")
+MSG_TRAINING_LINE_REQUIRED = _(
+    "The two-year rule applies to you: give the training institution, the training period and the assessment "
+    "result as they are printed on the review form."
+)
 MSG_TRAINING_PROOF_REQUIRED = _(
     "Upload the proof of six months of training with a passed assessment: the qualification was obtained "
     "more than two years ago, or practice was suspended for two years or more."
@@ -341,6 +345,12 @@ def application_check_rules(*, application: Application) -> None:
         and not application.documents.filter(kind=Document.Kind.TRAINING_PROOF).exists()
     ):
         errors["documents"] = MSG_TRAINING_PROOF_REQUIRED
+    if (
+        TRAINING_LINE in kind.editable
+        and two_year_rule_applies(application=application)
+        and not application.training_assessment.strip()
+    ):
+        errors[TRAINING_LINE] = MSG_TRAINING_LINE_REQUIRED
     if errors:
         raise ValidationError(errors)
 

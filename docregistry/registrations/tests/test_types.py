@@ -24,7 +24,10 @@ def test_a_type_names_only_fields_of_the_application_and_prints_a_title(kind):
 
 @pytest.mark.parametrize("kind", APPLICATION_TYPES.values(), ids=lambda kind: kind.type)
 def test_the_physician_form_of_a_type_has_exactly_its_editable_fields(kind):
-    form = application_form_class(kind)(scopes=["内科专业"])
+    # The training and assessment line shows when the two-year rule applies (or it was filled in).
+    form = application_form_class(kind)(scopes=["内科专业"], two_year_rule=True)
     assert list(form.fields) == list(kind.editable)
+    without = application_form_class(kind)(scopes=["内科专业"])
+    assert list(without.fields) == [f for f in kind.editable if f != "training_assessment"]
     if "scope" in form.fields:
         assert ("内科专业", "内科专业") in form.fields["scope"].choices
