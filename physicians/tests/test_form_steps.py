@@ -149,7 +149,8 @@ def test_submitting_without_the_proof_links_the_error_to_the_file_field(phys_cli
 
 
 def test_the_proof_sent_with_submit_is_stored_and_the_application_submitted(phys_client, world, old_draft):
-    data = form_data(old_draft, submit="1")
+    # The two-year rule also asks for page 2's training and assessment line (issue 12).
+    data = form_data(old_draft, submit="1", training_assessment="北京市医师培训中心 2026年1月—6月 考核合格")
     data.update({"doc-kind": Document.Kind.TRAINING_PROOF, "doc-file": pdf("培训考核证明.pdf")})
     phys_client.post(edit_url(old_draft), data)
     old_draft.refresh_from_db()
