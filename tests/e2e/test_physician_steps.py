@@ -108,6 +108,7 @@ def test_the_physician_walks_the_steps_on_a_phone(browser, live_server, world, l
         page.select_option("#id_education", "本科")
         page.select_option("#id_scope", "内科专业")
         page.fill("#id_health_status", "良好，无传染病")
+        page.fill("#id_training_assessment", "北京市医师培训中心 2026年1月—6月 考核合格")  # the two-year rule's line
         page.fill("#id_periods-0-starts_on", "2021-09-01")
         page.fill("#id_periods-0-employer", "北京大学第一医院")
         page.fill("#institution-q", world.institution.name)
