@@ -5,9 +5,32 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from django.test import Client
 
 from docregistry.accounts.sms import locmem
 from tests import factories
+
+_client_login = Client._login
+
+
+def _login_otp_verified(self, user, backend=None):
+    """``client.force_login`` / ``client.login`` bypass the login form anyway: for staff they also mark the
+    session as two-factor verified (a device made for it), so staff tests need not enter a TOTP code.
+    The two-factor flow's own tests (docregistry/accounts/tests/test_twofactor.py) sign in through the forms."""
+    _client_login(self, user, backend)
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from docregistry.security import is_staff_account
+
+    if is_staff_account(user):
+        device, _created = StaticDevice.objects.get_or_create(user=user, name="forced login (tests)")
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+Client._login = _login_otp_verified
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ from tests.factories import (
     StaffFactory,
     application_for,
 )
+from tests.otp import pass_second_factor
 
 State = Application.State
 
@@ -87,7 +88,7 @@ def test_queue_list_has_a_fixed_number_of_queries(clerk_client, world, django_as
         application = services.application_approve_by_institution(application=application, actor=world.staff)
         if n % 2:  # accepted ones show their deadline, the others "not accepted"
             services.application_accept_by_authority(application=application, actor=world.clerk)
-    with django_assert_num_queries(7):  # one of them reads the holiday calendar for every row's clock
+    with django_assert_num_queries(8):  # one reads the holiday calendar for every row's clock, one the 2FA device
         response = clerk_client.get(reverse("authority:index"))
     assert len(response.context["applications"]) == 5
     assert sum(1 for _a, clock in response.context["rows"] if clock["pending"]) == 3
@@ -324,6 +325,9 @@ def test_creating_an_institution_sends_the_credentials_by_sms_after_commit(
     response = clerk_client.post(
         reverse("institutions:login"), {"username": staff.username, "password": password}, follow=True
     )
+    assert response.resolver_match.url_name == "setup"  # two-factor enrolment, then the new password
+    pass_second_factor(clerk_client, staff)
+    response = clerk_client.get(reverse("institutions:index"), follow=True)
     assert response.resolver_match.url_name == "password_change"
 
 

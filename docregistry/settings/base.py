@@ -24,6 +24,9 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -53,8 +56,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "docregistry.security.StaffIdleTimeoutMiddleware",
+    "docregistry.accounts.twofactor.StaffTwoFactorMiddleware",
     "docregistry.replica.ReportsOnReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -291,6 +296,10 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 )
+# Two-factor sign-in for institution staff, clerks and admins (docregistry/accounts/twofactor.py): a TOTP
+# code after the password; physicians keep password + SMS. The issuer is what authenticator apps show.
+STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "1") == "1"
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "医师电子化注册")
 # Institution staff, clerks and admins are signed out after this many seconds without a request.
 STAFF_IDLE_TIMEOUT = int(os.environ.get("STAFF_IDLE_TIMEOUT", "1800"))
 # /healthz answers only ok/fail; with ?token=… or the X-Health-Token header equal to this, the details too.

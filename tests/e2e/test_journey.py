@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from docregistry.accounts.sms import locmem
 from docregistry.registrations.demo import make_certificate_code, make_id_number
 from docregistry.registrations.models import Application, Category, Level, Region
 from qualifications.models import Qualification
 from tests.factories import PASSWORD, AuthorityFactory, ClerkFactory, InstitutionFactory, StaffFactory
+from tests.otp import totp_code
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
@@ -47,9 +49,15 @@ def parties(django_db_serialized_rollback, transactional_db):
     authority = AuthorityFactory(name="北京市朝阳区卫生健康委员会", region=Region.objects.get(code="110105"))
     return {
         "institution": institution,
-        "staff": StaffFactory(username="journey-hr", institution=institution),
-        "clerk": ClerkFactory(username="journey-clerk", authority=authority),
+        "staff": with_authenticator(StaffFactory(username="journey-hr", institution=institution)),
+        "clerk": with_authenticator(ClerkFactory(username="journey-clerk", authority=authority)),
     }
+
+
+def with_authenticator(user):
+    """A staff account that enrolled its authenticator app earlier (the enrolment is tested elsewhere)."""
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
 
 
 def new_page(browser, live_server, *, mobile=False):
@@ -77,6 +85,11 @@ def sign_in(page, portal: str, username: str):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit], main form button.btn-primary")
+    if portal != "physician":  # staff: the code from the authenticator app (computed from its key)
+        page.wait_for_url(re.compile(r"/account/2fa/verify/"))
+        device = TOTPDevice.objects.get(user__username=username)
+        page.fill("input[name=code]", totp_code(device))
+        page.click("main form button.btn-primary")
 
 
 def screenshot(page, name: str):

@@ -10,6 +10,7 @@ from docregistry.registrations.demo import PASSWORD
 from docregistry.registrations.models import Authority, Institution
 from qualifications.models import Qualification
 from qualifications.selectors import qualification_match
+from tests.otp import pass_second_factor
 
 
 def _seed() -> str:
@@ -57,6 +58,9 @@ def test_every_demo_login_opens_its_portal(client, username, login_url, home):
     _seed()
     response = client.post(login_url, {"username": username, "password": PASSWORD})
     assert response.status_code == 302 and response.url == home
+    if username != "physician":  # staff confirm a TOTP code after the password
+        assert client.get(home).status_code == 302
+        pass_second_factor(client, User.objects.get(username=username))
     assert client.get(home).status_code == 200
 
 
@@ -78,8 +82,10 @@ def test_the_admin_account_opens_the_admin(client):
 def test_the_queues_have_an_application_to_show(client):
     _seed()
     client.post("/institution/login/", {"username": "hospital", "password": PASSWORD})
+    pass_second_factor(client, User.objects.get(username="hospital"))
     assert "阿依古丽·买买提" in client.get("/institution/").content.decode()
     client.post("/authority/login/", {"username": "clerk", "password": PASSWORD})
+    pass_second_factor(client, User.objects.get(username="clerk"))
     assert "刘洋" in client.get("/authority/").content.decode()
 
 
@@ -103,7 +109,9 @@ def test_the_demo_shows_a_physician_with_a_departure(client):
     assert (report.kind, report.main, report.outcome) == ("departure", True, "")
     assert registration.changes.count() == 2
     client.post("/institution/login/", {"username": "hospital", "password": PASSWORD})
+    pass_second_factor(client, User.objects.get(username="hospital"))
     page = client.get("/institution/physicians/").content.decode()
     assert "王芳" in page and "离岗" in page
     client.post("/authority/login/", {"username": "clerk", "password": PASSWORD})
+    pass_second_factor(client, User.objects.get(username="clerk"))
     assert "王芳" in client.get("/authority/register/reports/").content.decode()

@@ -28,6 +28,11 @@ class Command(BaseCommand):
                 url = url.rstrip("/") + "/login/"
             self.stdout.write(f"  {role:<12} {username:<10} {password:<12} {base_url}{url}")
         self.stdout.write(f"  home: {base_url}{reverse('home')}")
+        if settings.STAFF_TWO_FACTOR:
+            self.stdout.write(
+                "  hospital, clerk and admin set up two-factor sign-in at their first sign-in: scan the QR code "
+                "with any authenticator app (TOTP)."
+            )
         self.stdout.write("People on the demo roster without an account yet (sign up as one of them):")
         for name, born, sequence, *_ in ROSTER[1:3]:
             self.stdout.write(f"  {name}  {make_id_number('110105', born, sequence)}")
