@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from docregistry.registrations import services
@@ -96,3 +97,24 @@ def test_the_physician_sees_the_same_list_on_the_application_page(client, world)
     assert 'id="paper-checklist"' in page
     for item in checklist_for(application):
         assert escape(item.label) in page
+
+
+@pytest.mark.parametrize("kind", [*AppType.values])
+def test_every_types_own_last_item_is_needed_to_approve(clerk_client, world, kind):
+    from tests.factories import application_for
+
+    application = application_for(world.physician, world.institution, type=kind, qualification=world.qualification)
+    Application.objects.filter(pk=application.pk).update(
+        state=State.INSTITUTION_APPROVED, number=f"T-{kind}", institution_decided_at=timezone.now()
+    )
+    items = checklist_for(kind)
+    page = clerk_client.get(reverse("authority:application", args=[application.pk])).content.decode()
+    for item in items:
+        assert f'value="{item.code}"' in page  # the type's own checkboxes
+    response = clerk_client.post(
+        reverse("authority:approve", args=[application.pk]), {"checklist": [i.code for i in items[:-1]]}
+    )
+    assert response.status_code == 400
+    assert items[-1].label in response.context["approve_form"].errors["checklist"][0]
+    application.refresh_from_db()
+    assert application.state == State.INSTITUTION_APPROVED and application.checklist == []
