@@ -300,6 +300,8 @@ PERMISSIONS_POLICY = (
 # code after the password; physicians keep password + SMS. The issuer is what authenticator apps show.
 STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "1") == "1"
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "医师电子化注册")
+# The admin may delete (reset) a device, never read its key, QR code or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Institution staff, clerks and admins are signed out after this many seconds without a request.
 STAFF_IDLE_TIMEOUT = int(os.environ.get("STAFF_IDLE_TIMEOUT", "1800"))
 # /healthz answers only ok/fail; with ?token=… or the X-Health-Token header equal to this, the details too.

@@ -149,3 +149,18 @@ def test_an_admin_resets_a_lost_authenticator(world):
 def test_force_login_in_tests_counts_as_verified(client, world):
     client.force_login(world.staff)
     assert client.get("/institution/").status_code == 200
+
+
+def test_the_admin_never_sees_a_device_key_or_recovery_codes(world):
+    device = TOTPDevice.objects.create(user=world.staff, name="phone", confirmed=True)
+    recovery = StaticDevice.objects.create(user=world.staff, name="recovery")
+    recovery.token_set.create(token="zzzz2345")
+    admin = Client()
+    admin.force_login(factories.UserFactory(role="admin", is_staff=True, is_superuser=True, username="root4"))
+    key = device.key
+    for name in ("otp_totp_totpdevice_config", "otp_totp_totpdevice_qrcode"):
+        assert admin.get(reverse(f"admin:{name}", args=[device.pk])).status_code == 403
+        assert admin.get(reverse(f"admin:{name}", args=[device.pk + 1000])).status_code == 403  # no 500 either
+    assert key not in admin.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])).content.decode()
+    html = admin.get(reverse("admin:otp_static_staticdevice_change", args=[recovery.pk])).content.decode()
+    assert "zzzz2345" not in html
