@@ -18,16 +18,11 @@ def _login_otp_verified(self, user, backend=None):
     session as two-factor verified (a device made for it), so staff tests need not enter a TOTP code.
     The two-factor flow's own tests (docregistry/accounts/tests/test_twofactor.py) sign in through the forms."""
     _client_login(self, user, backend)
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_static.models import StaticDevice
+    from tests.otp import mark_verified
 
-    from docregistry.security import is_staff_account
-
-    if is_staff_account(user):
-        device, _created = StaticDevice.objects.get_or_create(user=user, name="forced login (tests)")
-        session = self.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    session = self.session
+    mark_verified(session, user)
+    session.save()
 
 
 Client._login = _login_otp_verified
