@@ -115,7 +115,8 @@ def seed(physicians: int, institutions: int) -> dict:
     def session(user) -> str:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that checks passwords: axes' backend, first in the list, only refuses.
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         mark_verified(store, user)  # staff: two-factor verified, as after the code
         store.create()
@@ -232,7 +233,10 @@ def _run(args) -> None:
             server.wait(timeout=30)
     workers = os.environ.get("WEB_CONCURRENCY") or "gunicorn.conf.py's default"
     print(f"gunicorn workers: {workers}; {os.cpu_count()} cores; load average now {os.getloadavg()[0]:.1f}")
-    sys.exit(1 if report(prefix, seconds) else 0)
+    failed = report(prefix, seconds)
+    if failed:  # what the server said about them
+        print("".join((SCRATCH / "gunicorn.log").read_text().splitlines(keepends=True)[-60:]))
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
