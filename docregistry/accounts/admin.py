@@ -17,6 +17,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["-id"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    list_per_page = 50
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (

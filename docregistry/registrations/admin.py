@@ -40,6 +40,7 @@ class AuthorityAdmin(admin.ModelAdmin):
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "registration_number", "region", "is_active"]
+    list_per_page = 50
     search_fields = ["name", "registration_number"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
@@ -71,6 +72,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     ordering = ["-id"]  # the primary key: no sort of the whole table (there is no index on created_at)
     show_full_result_count = False
     paginator = CappedCountPaginator
+    list_per_page = 50
     search_help_text = _("An application number, or the beginning of a name.")
 
     def get_search_results(self, request, queryset, search_term):
