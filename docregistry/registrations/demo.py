@@ -126,11 +126,13 @@ def seed_demo() -> list[tuple[str, str, str]]:
     return logins
 
 
-def _demo_register(*, hospitals: list[Institution], authority: Authority, clerk: User) -> None:
-    """李娜 (``lina``) is registered at the TCM hospital and has a filed site at the first hospital."""
-    name, born, sequence, level, category, _obtained = ROSTER[2]
+def _registered_physician(
+    roster_row, *, username: str, institution: Institution, authority: Authority, actor: User | None, **fields
+) -> Registration:
+    """A physician account with a registration in force at ``institution`` and its audit row."""
+    name, born, sequence, level, category, _obtained = roster_row
     physician = User.objects.create_user(
-        username="lina",
+        username=username,
         password=PASSWORD,
         role=Role.PHYSICIAN,
         real_name=name,
@@ -139,21 +141,37 @@ def _demo_register(*, hospitals: list[Institution], authority: Authority, clerk:
         mobile_verified_at=timezone.now(),
     )
     prefix = codes.practice_code_prefix(level=level, category=category, region_code=authority.region_id)
-    today = timezone.localdate()
     registration = Registration.objects.create(
         physician=physician,
         certificate_code=f"{prefix}{services.next_value(f'cert:{prefix}'):06d}",
-        institution=hospitals[1],
+        institution=institution,
         authority=authority,
         level=level,
         category=category,
+        **fields,
+    )
+    RegistrationChange.objects.create(
+        registration=registration,
+        actor=actor,
+        actor_role=actor.role if actor else "system",
+        to_state=Registration.State.ACTIVE,
+    )
+    return registration
+
+
+def _demo_register(*, hospitals: list[Institution], authority: Authority, clerk: User) -> None:
+    """李娜 (``lina``) is registered at the TCM hospital and has a filed site at the first hospital."""
+    today = timezone.localdate()
+    registration = _registered_physician(
+        ROSTER[2],
+        username="lina",
+        institution=hospitals[1],
+        authority=authority,
+        actor=clerk,
         scope="中医专业",
         extra_scopes=["中西医结合专业"],
         practice_area_id="110000",
         effective_on=today - datetime.timedelta(days=400),
-    )
-    RegistrationChange.objects.create(
-        registration=registration, actor=clerk, actor_role=clerk.role, to_state=Registration.State.ACTIVE
     )
     PracticeSite.objects.create(
         registration=registration,
@@ -166,31 +184,16 @@ def _demo_register(*, hospitals: list[Institution], authority: Authority, clerk:
 
 def _demo_departure(*, hospital: Institution, authority: Authority, staff: User) -> None:
     """王芳 (``wangfang``), an assistant at the first hospital, left it ten days ago (调离): the authority's queue."""
-    name, born, sequence, level, category, _obtained = ROSTER[1]
-    physician = User.objects.create_user(
-        username="wangfang",
-        password=PASSWORD,
-        role=Role.PHYSICIAN,
-        real_name=name,
-        id_number=make_id_number("110105", born, sequence),
-        mobile=f"139{sequence:08d}",
-        mobile_verified_at=timezone.now(),
-    )
-    prefix = codes.practice_code_prefix(level=level, category=category, region_code=authority.region_id)
     today = timezone.localdate()
-    registration = Registration.objects.create(
-        physician=physician,
-        certificate_code=f"{prefix}{services.next_value(f'cert:{prefix}'):06d}",
+    registration = _registered_physician(
+        ROSTER[1],
+        username="wangfang",
         institution=hospital,
         authority=authority,
-        level=level,
-        category=category,
+        actor=None,
         scope="内科专业",
         practice_area_id=hospital.region_id,  # an assistant's practice area is the county
         effective_on=today - datetime.timedelta(days=700),
-    )
-    RegistrationChange.objects.create(
-        registration=registration, actor=None, actor_role="system", to_state=Registration.State.ACTIVE
     )
     left_on = today - datetime.timedelta(days=10)
     InstitutionReport.objects.create(

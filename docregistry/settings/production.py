@@ -15,11 +15,15 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site answers to.")
+if not STAFF_TWO_FACTOR:  # noqa: F405
+    raise ImproperlyConfigured(
+        "STAFF_TWO_FACTOR=0 is for development: in production staff sign in with a second factor."
+    )
 
 STORAGES["staticfiles"] = {"BACKEND": "docregistry.storage.StaticFilesStorage"}  # noqa: F405
-# The CJK font (several MB) is embedded in PDFs, not sent to browsers: compressing it
+# The CJK fonts (tens of MB) are embedded in PDFs, and WOFF2 is compressed already: compressing them
 # would only make every collectstatic take minutes.
-WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "otf", "ttc", "pdf"]
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "otf", "ttc", "woff2", "pdf"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

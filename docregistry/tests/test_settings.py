@@ -56,6 +56,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_start_with_staff_two_factor_off():
+    result = _run(
+        "docregistry.settings.production",
+        PROBE,
+        ALLOWED_HOSTS="registry.example.org",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        STAFF_TWO_FACTOR="0",
+    )
+    assert result.returncode != 0
+    assert "STAFF_TWO_FACTOR" in result.stderr
+
+
 @pytest.mark.parametrize("extra", [{}, {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/docregistry"}])
 def test_production_passes_the_deployment_checklist_with_no_warnings(extra):
     result = subprocess.run(

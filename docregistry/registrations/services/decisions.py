@@ -278,6 +278,11 @@ def _registration_new(*, application: Application, authority: Authority, actor: 
         )
     # An upgrade keeps the assistant's scopes (the first one is locked; the further ones come along).
     extra = list(current.extra_scopes) if current is not None and application.kind.scope_locked else []
+    return _registration_made(application=application, authority=authority, actor=actor, extra_scopes=extra)
+
+
+def _registration_made(*, application: Application, authority: Authority, actor: User, **fields) -> Registration:
+    """A registration in force from this application, in its institution's practice area, from today."""
     registration = Registration.objects.create(
         physician=application.physician,
         certificate_code=application.practice_certificate_code,
@@ -286,11 +291,11 @@ def _registration_new(*, application: Application, authority: Authority, actor: 
         level=application.level,
         category=application.category,
         scope=application.scope,
-        extra_scopes=extra,
         practice_area_id=register.practice_area_code(
             level=application.level, region_code=application.institution.region_id
         ),
         effective_on=timezone.localdate(),
+        **fields,
     )
     register.registration_created(registration=registration, actor=actor, application=application)
     return registration
@@ -301,22 +306,9 @@ def _registration_additional(*, application: Application, authority: Authority, 
     errors = register.additional_errors(application=application)
     if errors:  # checked at submit; the register may have changed since (another additional registration)
         raise ValidationError(errors)
-    registration = Registration.objects.create(
-        physician=application.physician,
-        certificate_code=application.practice_certificate_code,
-        institution=application.institution,
-        authority=authority,
-        level=application.level,
-        category=application.category,
-        scope=application.scope,
-        practice_area_id=register.practice_area_code(
-            level=application.level, region_code=application.institution.region_id
-        ),
-        additional_to=application.registration,
-        effective_on=timezone.localdate(),
+    return _registration_made(
+        application=application, authority=authority, actor=actor, additional_to=application.registration
     )
-    register.registration_created(registration=registration, actor=actor, application=application)
-    return registration
 
 
 # One entry per type of ``types.APPLICATION_TYPES``.
