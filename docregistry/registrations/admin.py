@@ -12,11 +12,12 @@ from .models import (
     Notification,
     PracticeScope,
     Region,
+    Registration,
     RegistrationWindow,
 )
 from .pagination import CappedCountPaginator
 from .paper_models import CalendarDay, ChecklistItem
-from .register_models import Ground
+from .register_models import Ground, InstitutionReport, RegistrationChange
 from .sealing import SENT_SEALED, is_sealed
 from .selectors import normalize_application_number
 
@@ -59,8 +60,21 @@ class RegistrationWindowAdmin(admin.ModelAdmin):
     list_select_related = ["authority"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """To look up, never to edit: these rows move only through the portals' services, with their audit rows."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
     """Read-only: applications move only through the portals' services."""
 
     list_display = ["number", "name", "type", "state", "institution", "submitted_at"]
@@ -85,14 +99,43 @@ class ApplicationAdmin(admin.ModelAdmin):
             return queryset.filter(number=normalize_application_number(term)), False
         return queryset.filter(name__startswith=term), False
 
-    def has_change_permission(self, request, obj=None):
+
+class RegistrationChangeInline(admin.TabularInline):
+    model = RegistrationChange
+    fields = ["created_at", "actor", "actor_role", "from_state", "to_state", "ground", "suspended_until", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(Registration)
+class RegistrationAdmin(ReadOnlyAdmin):
+    """The register: each registration with every change of its state (who, when, on which ground)."""
+
+    list_display = ["certificate_code", "physician", "level", "category", "institution", "authority", "state"]
+    list_filter = ["state", "level", "category"]
+    search_fields = ["certificate_code__exact"]
+    search_help_text = _("A practice certificate code.")
+    list_select_related = ["physician", "institution", "authority"]
+    ordering = ["-id"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    inlines = [RegistrationChangeInline]
+
+
+@admin.register(InstitutionReport)
+class InstitutionReportAdmin(ReadOnlyAdmin):
+    """Departures and reported grounds for cancellation, and what the authority made of them."""
+
+    list_display = ["reported_at", "institution", "registration", "kind", "reason", "occurred_on", "outcome"]
+    list_filter = ["kind", "outcome"]
+    list_select_related = ["institution", "registration"]
+    ordering = ["-id"]
+    show_full_result_count = False
 
 
 @admin.register(Notification)

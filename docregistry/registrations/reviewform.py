@@ -12,8 +12,9 @@ Chinese text uses only the CJK fonts shipped in ``static/fonts`` (built by
 GB 18030-2022), so the PDF looks the same on a machine without Chinese fonts.
 WeasyPrint subsets them with HarfBuzz (``libharfbuzz-subset0``).
 
-A rendered PDF is cached by (application, version, last change) and re-used
-until the application changes.
+A rendered PDF is kept by (application, version, last change) in the site's file
+storage (``rendered.py``: object storage or the media folder, shared by every node)
+and re-used until the application changes.
 """
 
 import atexit
@@ -29,7 +30,6 @@ from pathlib import Path
 
 import segno
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from docregistry import fonts
 from docregistry.public.tokens import review_form_url
 
+from . import rendered
 from .choices import Category, Level
 from .models import Application
 
@@ -60,7 +61,6 @@ FORMS_PER_DOCUMENT = 10
 WORK_ROWS = 6  # rows of the work history table on 第二页 (it shares the page with health, training, remarks)
 CONTINUATION_ROWS = 12  # rows of each continuation page of 第二页 (a long employer name takes two lines)
 CACHE_PREFIX = "reviewform:v3"  # v3: cover + 第一页…第四页, continuation pages
-CACHE_SECONDS = 7 * 24 * 3600
 
 # The form is always Chinese; these are the printed words for the stored values,
 # so the PDF does not depend on a compiled translation catalogue.
@@ -338,12 +338,12 @@ def render_review_form(application: Application, *, use_cache: bool = True) -> b
     """The PDF of one application (cover and 第一页 … 第四页), re-used until the application changes."""
     key = cache_key(application)
     if use_cache:
-        cached = cache.get(key)
+        cached = rendered.get(key)
         if cached is not None:
             return cached
     pdf = _write_pdf(review_form_html([application]))
     if use_cache:
-        cache.set(key, pdf, CACHE_SECONDS)
+        rendered.put(key, pdf)
     return pdf
 
 
@@ -363,22 +363,22 @@ def render_review_forms(applications: Iterable[Application]) -> bytes:
         return render_review_form(applications[0])
     prefetch_related_objects(applications, "work_periods", "qualification", "registration__institution")
     keys = [cache_key(a) for a in applications]
-    pdfs = cache.get_many(keys)
+    pdfs = rendered.get_many(keys)
     missing = [(key, a) for key, a in zip(keys, applications, strict=True) if key not in pdfs]
     if len(missing) == len(applications) and len(applications) >= MIN_PARALLEL:
         size = min(-(-len(applications) // render_workers()), FORMS_PER_DOCUMENT)
         chunks = [applications[i : i + size] for i in range(0, len(applications), size)]
         jobs = [(review_form_html(chunk), [page_count(a) for a in chunk]) for chunk in chunks]
-        rendered = _write_pdfs(jobs, render=_write_chunk)
-        parts = [pdf for pdf, _forms in rendered]
-        for chunk, (_pdf, forms) in zip(chunks, rendered, strict=True):
+        documents = _write_pdfs(jobs, render=_write_chunk)
+        parts = [pdf for pdf, _forms in documents]
+        for chunk, (_pdf, forms) in zip(chunks, documents, strict=True):
             forms = forms or []  # a form that ran over its pages is not cached
-            cache.set_many({cache_key(a): form for a, form in zip(chunk, forms, strict=False)}, CACHE_SECONDS)
+            rendered.put_many({cache_key(a): form for a, form in zip(chunk, forms, strict=False)})
     else:
         htmls = [review_form_html([a]) for _key, a in missing]
-        rendered = _write_pdfs(htmls) if len(htmls) >= MIN_PARALLEL else [_write_pdf(html) for html in htmls]
-        fresh = {key: pdf for (key, _a), pdf in zip(missing, rendered, strict=True)}
-        cache.set_many(fresh, CACHE_SECONDS)
+        made = _write_pdfs(htmls) if len(htmls) >= MIN_PARALLEL else [_write_pdf(html) for html in htmls]
+        fresh = {key: pdf for (key, _a), pdf in zip(missing, made, strict=True)}
+        rendered.put_many(fresh)
         pdfs.update(fresh)
         parts = [pdfs[key] for key in keys]
     writer = PdfWriter()

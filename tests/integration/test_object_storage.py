@@ -105,6 +105,20 @@ def test_a_document_is_stored_in_the_bucket_and_served_back_to_its_owner(s3, cli
 
 
 @pytest.mark.django_db
+def test_a_rendered_review_form_is_kept_in_the_bucket_not_on_the_node(s3, settings):
+    from docregistry.registrations import reviewform
+
+    application = factories.World.create().submitted()
+    pdf = reviewform.render_review_form(application)
+    assert s3.keys() == [
+        f"uploads/rendered/reviewform/{reviewform.CACHE_PREFIX.split(':')[1]}/{application.pk}/"
+        f"{reviewform.cache_key(application).split(':', 3)[3].replace(':', '-')}.pdf"
+    ]
+    assert not Path(settings.MEDIA_ROOT).exists()
+    assert reviewform.render_review_form(application) == pdf  # read back from the bucket
+
+
+@pytest.mark.django_db
 def test_a_roster_upload_is_imported_from_the_bucket(s3, tmp_path, django_capture_on_commit_callbacks):
     path = write_csv(tmp_path, [person(1), person(2)])
     with django_capture_on_commit_callbacks(execute=True):

@@ -5,12 +5,21 @@ from django.urls import reverse
 
 from docregistry.accounts.models import Role
 from docregistry.registrations.models import Institution, Notification
-from tests.factories import InstitutionFactory, PhysicianFactory, StaffFactory, UserFactory, application_for
+from tests.factories import (
+    AuthorityFactory,
+    InstitutionFactory,
+    PhysicianFactory,
+    StaffFactory,
+    UserFactory,
+    application_for,
+)
 
 LISTS = [
     "admin:registrations_application_changelist",
     "admin:registrations_institution_changelist",
     "admin:registrations_notification_changelist",
+    "admin:registrations_registration_changelist",
+    "admin:registrations_institutionreport_changelist",
     "admin:accounts_user_changelist",
 ]
 
@@ -22,11 +31,37 @@ def admin_client(client, db):
 
 
 def add_rows(count: int) -> None:
+    import datetime
+
+    from docregistry.registrations.models import Registration
+    from docregistry.registrations.register_models import InstitutionReport, RegistrationChange
+
     for _ in range(count):
         institution = InstitutionFactory()
-        StaffFactory(institution=institution)
-        application_for(PhysicianFactory(), institution, number=f"2026-110105-{Institution.objects.count():06d}")
+        staff = StaffFactory(institution=institution)
+        physician = PhysicianFactory()
+        serial = Institution.objects.count()
+        application_for(physician, institution, number=f"2026-110105-{serial:06d}")
         Notification.objects.create(channel="sms", recipient="13800000000", body="x")
+        registration = Registration.objects.create(
+            physician=physician,
+            certificate_code=f"110110105{serial:06d}",
+            institution=institution,
+            authority=AuthorityFactory(),
+            level="physician",
+            category="clinical",
+            scope="内科专业",
+            effective_on=datetime.date(2026, 1, 1),
+        )
+        RegistrationChange.objects.create(registration=registration, actor_role="system", to_state="active")
+        InstitutionReport.objects.create(
+            registration=registration,
+            institution=institution,
+            kind=InstitutionReport.Kind.DEPARTURE,
+            reason=InstitutionReport.Reason.TRANSFER,
+            occurred_on=datetime.date(2026, 11, 1),
+            reported_by=staff,
+        )
 
 
 @pytest.mark.parametrize("name", LISTS)
@@ -75,3 +110,18 @@ def test_admin_application_list_counts_up_to_a_cap(admin_client, monkeypatch):
     response = admin_client.get(reverse("admin:registrations_application_changelist"))
     assert response.context["cl"].result_count == 4  # the cap and one: "more than 3"
     assert len(response.context["cl"].result_list) == 5  # the page itself is not cut
+
+
+def test_the_register_in_admin_shows_each_change_and_edits_nothing(admin_client, world):
+    from docregistry.registrations.models import Registration
+
+    registration = world.approved().physician.registrations.get()
+    page = admin_client.get(reverse("admin:registrations_registration_change", args=[registration.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert registration.certificate_code in body
+    assert registration.changes.get().get_to_state_display() in body  # its audit row
+    assert 'name="_save"' not in body
+    delete = reverse("admin:registrations_registration_delete", args=[registration.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Registration.objects.filter(pk=registration.pk).exists()

@@ -151,6 +151,23 @@ def test_the_pdf_is_cached_until_the_application_changes(world):
     assert "同意接收" in pdf_text(reviewform.render_review_form(app))
 
 
+@pytest.mark.django_db
+def test_the_kept_pdf_is_one_file_per_application_in_the_file_storage(world):
+    from django.core.files.storage import default_storage
+
+    from docregistry.registrations import rendered, services
+
+    app = world.submitted()
+    reviewform.render_review_form(app)
+    folder = rendered.path_of(reviewform.cache_key(app)).rsplit("/", 1)[0]
+    assert len(default_storage.listdir(folder)[1]) == 1
+    app = services.application_approve_by_institution(application=app, actor=world.staff, comment="同意接收")
+    reviewform.render_review_form(app)
+    (kept,) = default_storage.listdir(folder)[1]  # the older version is gone
+    assert rendered.path_of(reviewform.cache_key(app)).endswith(kept)
+    assert rendered.get("reviewform:v0:1:1:nothing") is None
+
+
 # ---- The command --------------------------------------------------------------------
 
 
@@ -184,35 +201,31 @@ def test_a_larger_batch_rendered_in_parallel_keeps_the_order(world, settings):
     # and every form is now cached: the same batch again is the same document
     assert pdf_text(reviewform.render_review_forms(apps)) == pdf_text(pdf)
     # each form was cut out of its chunk and cached on its own, five pages apiece
-    from django.core.cache import cache
+    from docregistry.registrations import rendered
 
     for app in apps:
-        assert pdf_pages(cache.get(reviewform.cache_key(app))) == 5
+        assert pdf_pages(rendered.get(reviewform.cache_key(app))) == 5
 
 
 @pytest.mark.django_db
 def test_a_change_renders_the_form_in_the_background_when_prerendering_is_on(
     world, settings, django_capture_on_commit_callbacks
 ):
-    from django.core.cache import cache
-
-    from docregistry.registrations import services
+    from docregistry.registrations import rendered, services
 
     settings.REVIEW_FORM_PRERENDER = True
     with django_capture_on_commit_callbacks(execute=True):
         app = services.application_submit(application=world.draft(), actor=world.physician)
-    cached = cache.get(reviewform.cache_key(app))
+    cached = rendered.get(reviewform.cache_key(app))
     assert cached is not None and app.number in flat(pdf_text(cached))
     with django_capture_on_commit_callbacks(execute=True):
         app = services.application_approve_by_institution(application=app, actor=world.staff, comment="同意接收")
-    assert "同意接收" in pdf_text(cache.get(reviewform.cache_key(app)))
+    assert "同意接收" in pdf_text(rendered.get(reviewform.cache_key(app)))
 
 
 @pytest.mark.django_db
 def test_the_batch_task_caches_every_form_and_skips_drafts(world):
-    from django.core.cache import cache
-
-    from docregistry.registrations import services
+    from docregistry.registrations import rendered, services
     from docregistry.registrations.tasks import prerender_review_forms
     from tests.factories import PhysicianFactory, application_for
 
@@ -226,4 +239,4 @@ def test_the_batch_task_caches_every_form_and_skips_drafts(world):
     assert prerender_review_forms.delay([a.pk for a in apps] + [draft.pk]).get() == 3
     for app in apps:
         app.refresh_from_db()
-        assert pdf_pages(cache.get(reviewform.cache_key(app))) == 5
+        assert pdf_pages(rendered.get(reviewform.cache_key(app))) == 5

@@ -80,8 +80,7 @@ def test_every_work_period_prints_on_continuation_pages(world):
 
 
 def test_a_batch_with_a_continuation_page_is_cut_per_form_and_cached(world, settings):
-    from django.core.cache import cache
-
+    from docregistry.registrations import rendered
     from institutions.tests.pdfcheck import pdf_pages
     from tests.factories import PhysicianFactory, application_for
 
@@ -91,7 +90,7 @@ def test_a_batch_with_a_continuation_page_is_cut_per_form_and_cached(world, sett
         WorkPeriod.objects.create(application=apps[1], starts_on=datetime.date(2000 + n, 1, 1), employer=f"院{n}")
     pdf = reviewform.render_review_forms(apps)
     assert pdf_pages(pdf) == 21
-    assert [pdf_pages(cache.get(reviewform.cache_key(a))) for a in apps] == [5, 6, 5, 5]
+    assert [pdf_pages(rendered.get(reviewform.cache_key(a))) for a in apps] == [5, 6, 5, 5]
 
 
 def _decided_first_registration(world) -> Application:
