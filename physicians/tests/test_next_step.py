@@ -30,7 +30,9 @@ def detail(client, application):
 
 def test_a_submitted_application_says_the_institution_acts_next(phys_client, world):
     page = detail(phys_client, world.submitted())
-    assert "下一步" in page or "What happens next" in page
+    card = page.split('id="next-step"')[1].split("</section>")[0]
+    assert "接下来" in card and "下一步" in card
+    assert "下一页" not in card  # the pagination's "Next" (下一页) is another word
     assert f"{world.institution.name}人事部门" in page or world.institution.name in page
     assert 'id="materials"' not in page  # nothing to bring before the institution confirms
     assert 'id="receipt-link"' not in page
