@@ -32,6 +32,14 @@ State = Application.State
 CLOCK_STATES = (State.SUBMITTED, State.INSTITUTION_APPROVED, State.RETURNED)
 
 
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _span_for(days: int) -> datetime.timedelta:
     """Enough calendar days to hold ``days`` working days, the longest holiday weeks included."""
     return datetime.timedelta(days=days * 7 // 5 + 21)

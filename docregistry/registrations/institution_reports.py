@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from docregistry.accounts.models import Role, User
 
-from . import register
+from . import calendar, register
 from .errors import AlreadyHandled, NotAllowed
 from .grounds import ground_get
 from .models import PracticeSite, Registration
@@ -250,13 +250,6 @@ def report_reject(*, report: InstitutionReport, actor: User, comment: str = "") 
 # ---- Beat -----------------------------------------------------------------------------------
 
 
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def departures_cancel_after_two_years(*, today: datetime.date | None = None) -> int:
     """Beat: two years after leaving the main institution with no new one, the registration is cancelled."""
     today = today or timezone.localdate()
@@ -265,7 +258,7 @@ def departures_cancel_after_two_years(*, today: datetime.date | None = None) -> 
         InstitutionReport.objects.filter(
             kind=Kind.DEPARTURE,
             main=True,
-            occurred_on__lte=_years_before(today, DEPARTURE_YEARS),
+            occurred_on__lte=calendar.add_years(today, -DEPARTURE_YEARS),
             registration__state__in=(RegState.ACTIVE, RegState.SUSPENDED),
         )
         .select_related("registration", "institution")

@@ -35,14 +35,6 @@ APPLIED_STATES = (
 )
 
 
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    """The same calendar day ``years`` later (or earlier); 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def _sms(*, recipient: str, body: str, key: str) -> dict:
     return {"channel": Notification.Channel.SMS, "recipient": recipient, "body": body, "key": key}
 
@@ -148,8 +140,8 @@ def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: 
     ).exclude(id_number="")
     due = (
         Qualification.objects.filter(
-            obtained_on__gt=add_years(today, -2),
-            obtained_on__lte=add_years(today + timedelta(days=days_before), -2),
+            obtained_on__gt=calendar.add_years(today, -2),
+            obtained_on__lte=calendar.add_years(today + timedelta(days=days_before), -2),
         )
         .order_by()
         .annotate(physician_id=Subquery(accounts.values("pk")[:1]))
@@ -164,7 +156,7 @@ def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: 
     rows = []
     with translation.override("zh-hans"):
         for qualification_pk, obtained_on, physician_pk, mobile in due:
-            deadline = add_years(obtained_on, 2)
+            deadline = calendar.add_years(obtained_on, 2)
             body = _(
                 "You obtained your qualification on %(date)s. If you do not apply for practice registration by "
                 "%(deadline)s, you will first need six months of training and a passed assessment."

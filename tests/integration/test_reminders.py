@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from docregistry.accounts.models import SmsCode
 from docregistry.celery import app as celery_app
-from docregistry.registrations import reminders
+from docregistry.registrations import calendar, reminders
 from docregistry.registrations.models import Application, Authority, Notification, Region, Registration
 from docregistry.registrations.tasks import (
     purge_expired_sms_codes,
@@ -105,7 +105,7 @@ def _qualified_days_ago(physician, days, **fields):
 
 def test_a_physician_nearing_the_two_year_line_without_registration_is_warned_once(db, sent):
     today = timezone.localdate()
-    two_years_ago = reminders.add_years(today, -2)
+    two_years_ago = calendar.add_years(today, -2)
     nearing = PhysicianFactory()
     qualification = qualification_for(nearing, obtained_on=two_years_ago + timedelta(days=30))
     fresh = PhysicianFactory()
@@ -115,13 +115,13 @@ def test_a_physician_nearing_the_two_year_line_without_registration_is_warned_on
 
     messages = sent(warn_two_year_line)
     assert [to for to, _ in messages] == [nearing.mobile]
-    deadline = reminders.add_years(qualification.obtained_on, 2)
+    deadline = calendar.add_years(qualification.obtained_on, 2)
     assert deadline.isoformat() in messages[0][1]
     assert sent(warn_two_year_line) == []  # warned once, not every day
 
 
 def test_no_two_year_warning_with_a_registration_or_an_application_on_its_way(world, sent):
-    two_years_ago = reminders.add_years(timezone.localdate(), -2)
+    two_years_ago = calendar.add_years(timezone.localdate(), -2)
     near = two_years_ago + timedelta(days=20)
     # the world's physician has submitted an application
     world.qualification.obtained_on = near
@@ -143,8 +143,8 @@ def test_no_two_year_warning_with_a_registration_or_an_application_on_its_way(wo
 
 
 def test_add_years_handles_the_29th_of_february():
-    assert reminders.add_years(datetime.date(2024, 2, 29), 2) == datetime.date(2026, 2, 28)
-    assert reminders.add_years(datetime.date(2026, 11, 26), -2) == datetime.date(2024, 11, 26)
+    assert calendar.add_years(datetime.date(2024, 2, 29), 2) == datetime.date(2026, 2, 28)
+    assert calendar.add_years(datetime.date(2026, 11, 26), -2) == datetime.date(2024, 11, 26)
 
 
 def test_sms_codes_expired_more_than_a_day_ago_are_purged(db):
@@ -195,7 +195,7 @@ def _queries(function, **kwargs) -> int:
 
 def test_reminders_take_the_same_queries_for_one_or_many_recipients(world, django_capture_on_commit_callbacks):
     """Set-based: a grouped count, one read of the recipients, one bulk write, however many are reminded."""
-    two_years_ago = reminders.add_years(timezone.localdate(), -2)
+    two_years_ago = calendar.add_years(timezone.localdate(), -2)
 
     def add(count: int) -> None:
         for _ in range(count):

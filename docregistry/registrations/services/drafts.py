@@ -270,16 +270,9 @@ def application_update(
     return locked
 
 
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def qualified_over_two_years_before(obtained: datetime.date | None, day: datetime.date | None = None) -> bool:
     """Whether a qualification obtained on ``obtained`` is more than two years old on ``day`` (default today)."""
-    return obtained is not None and obtained < _years_before(day or timezone.localdate(), 2)
+    return obtained is not None and obtained < calendar.add_years(day or timezone.localdate(), -2)
 
 
 def two_year_rule_reason(*, application: Application) -> str:
