@@ -237,12 +237,7 @@ class ApplicationEditView(ApplicationMixin, TemplateView):
                 document = selectors.document_get(user=request.user, pk=int(remove))
             except ValueError:
                 raise Http404 from None
-            try:
-                services.document_delete(document=document, actor=request.user)
-            except services.TransitionError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("The document has been removed."))
+            document_remove(request, document)
         if not request.FILES.get("doc-file"):
             if "upload" in request.POST:
                 form = DocumentForm(request.POST, request.FILES, prefix="doc")
@@ -423,15 +418,20 @@ class DocumentUploadView(ApplicationMixin, View):
         return HttpResponseRedirect(reverse("physicians:application_edit", args=[application.pk]) + "#documents")
 
 
+def document_remove(request, document) -> None:
+    """Remove the physician's document, saying so or why not."""
+    try:
+        services.document_delete(document=document, actor=request.user)
+    except services.TransitionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The document has been removed."))
+
+
 class DocumentDeleteView(PhysicianMixin, View):
     def post(self, request, pk):
         document = selectors.document_get(user=request.user, pk=pk)
-        try:
-            services.document_delete(document=document, actor=request.user)
-        except services.TransitionError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The document has been removed."))
+        document_remove(request, document)
         return HttpResponseRedirect(
             reverse("physicians:application_edit", args=[document.application_id]) + "#documents"
         )
