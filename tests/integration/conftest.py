@@ -20,6 +20,16 @@ from docregistry.registrations import notifications
 DEAD_BROKER = "redis://127.0.0.1:6390/4"  # nothing listens there
 
 
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 15 s: a server or worker a test started."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _reset_producer_pool():
     # Forget the pools for the old URL (kombu keeps one per URL and reuses it when we switch back).
     celery_app._pool = None
@@ -119,12 +129,7 @@ def running_worker(redis_url: str, tmp_path: Path):
         with celery_broker(redis_url, queue):
             yield worker
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         with contextlib.suppress(Exception):  # Redis may be the thing a test stopped
             import redis
 

@@ -6,7 +6,6 @@ The fixture starts moto's server on a free port of this machine; nothing reaches
 import contextlib
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from qualifications.models import ImportBatch, Qualification
 from qualifications.tests.rosters import person, write_csv
 from tests import factories
 
-from .conftest import test_database_url
+from .conftest import stop, test_database_url
 from .test_production_run import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,12 +181,7 @@ def web_node(env: dict, tmp_path: Path, name: str):
                 time.sleep(0.3)
         yield base, own
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_a_document_uploaded_through_one_node_is_downloaded_through_another(
