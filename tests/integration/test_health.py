@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from docregistry import health
 from docregistry.registrations.models import Notification
 
 from .conftest import DEAD_BROKER, celery_broker
@@ -73,6 +74,39 @@ def test_with_real_redis_the_queue_length_is_reported(client, db):
     queue = response.json()["checks"]["queue"]
     assert queue["mode"] == "redis" and queue["queue"] == "celery"
     assert isinstance(queue["length"], int)
+
+
+def test_every_request_asks_the_broker_over_the_same_kept_connection(client, db):
+    import redis
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url.startswith("redis://"):
+        pytest.skip("needs REDIS_URL=redis://…")
+    operator = redis.Redis.from_url(redis_url)
+    db_number = str(operator.connection_pool.connection_kwargs.get("db", 0))
+
+    def healthz_connections() -> set[str]:
+        """What Redis itself lists: the connections named by /healthz, in this database."""
+        listed = operator.client_list()
+        return {c["id"] for c in listed if c["name"] == health.CLIENT_NAME and c["db"] == db_number}
+
+    try:
+        with celery_broker(redis_url):
+            assert details(client).json()["checks"]["queue"]["mode"] == "redis"
+            first = healthz_connections()
+            for _ in range(30):
+                assert details(client).status_code == 200
+            assert client.get("/healthz").status_code == 200
+            after = healthz_connections()
+            # Redis drops it (a restart, an idle timeout): the next check reconnects and passes.
+            operator.client_kill_filter(_id=next(iter(after)))
+            assert details(client).json()["checks"]["queue"]["ok"]
+            again = healthz_connections()
+    finally:
+        operator.close()
+    assert len(first) == 1  # kept open between requests
+    assert after == first  # and no other opened for the 31 requests after the first
+    assert len(again) == 1 and again != first
 
 
 def test_the_public_answer_is_only_ok_or_fail(client, db):
