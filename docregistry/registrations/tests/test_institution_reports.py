@@ -258,3 +258,67 @@ def test_the_register_models_are_registered_by_the_models_module():
     for name in ("Ground", "RegistrationChange", "InstitutionReport"):
         assert getattr(models, name) is getattr(register_models, name) is apps.get_model("registrations", name)
     assert models.Registration.State is models.RegistrationState
+
+
+def departed_and_moved(world, count: int) -> list[Registration]:
+    """``count`` registrations whose physician left ``world.institution`` and has a new main institution since."""
+    from tests.factories import PhysicianFactory
+
+    moved = []
+    for _ in range(count):
+        serial = Registration.objects.count() + 1
+        registration = Registration.objects.create(
+            physician=PhysicianFactory(),
+            certificate_code=f"110110105{serial:06d}",
+            institution=InstitutionFactory(region_id="110108"),  # the new main institution
+            authority=world.authority,
+            level="physician",
+            category="clinical",
+            scope="内科专业",
+            effective_on=TODAY() - 900 * DAY,
+        )
+        InstitutionReport.objects.create(
+            registration=registration,
+            institution=world.institution,
+            kind=InstitutionReport.Kind.DEPARTURE,
+            reason=InstitutionReport.Reason.TRANSFER,
+            occurred_on=TODAY() - 800 * DAY,
+            main=True,
+            reported_by=world.staff,
+        )
+        moved.append(registration)
+    return moved
+
+
+def test_beat_reads_only_departures_from_a_main_institution_still_held(world, registration):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.queries import Selects
+
+    def run() -> tuple[int, int, list]:
+        with CaptureQueriesContext(connection) as queries, Selects(InstitutionReport._meta.db_table) as selects:
+            cancelled = reports.departures_cancel_after_two_years()
+        return cancelled, len(queries.captured_queries), selects.rows()
+
+    moved = departed_and_moved(world, 1)
+    assert run() == (0, 2, [[]])  # the ground, the departures due: none comes back
+    moved += departed_and_moved(world, 6)
+    assert run() == (0, 2, [[]])  # seven old departures: the same two queries, still no row
+    assert set(Registration.objects.filter(pk__in=[r.pk for r in moved]).values_list("state", flat=True)) == {
+        Registration.State.ACTIVE
+    }
+    # A departure two years old from the institution that is still the main one is cancelled as before.
+    InstitutionReport.objects.create(
+        registration=registration,
+        institution=world.institution,
+        kind=InstitutionReport.Kind.DEPARTURE,
+        reason=InstitutionReport.Reason.RETIREMENT,
+        occurred_on=TODAY() - 800 * DAY,
+        main=True,
+        reported_by=world.staff,
+    )
+    assert reports.departures_cancel_after_two_years() == 1
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.CANCELLED
+    assert not Registration.objects.filter(pk__in=[r.pk for r in moved]).exclude(state=Registration.State.ACTIVE)
