@@ -1,9 +1,10 @@
 import re
 
 from django.contrib import admin, messages
+from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import deadlines_recompute
+from .calendar import deadlines_recompute_after_edit
 from .checks import MSG_CALENDAR_YEAR_MISSING
 from .models import (
     Application,
@@ -182,17 +183,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
             messages.warning(request, MSG_CALENDAR_YEAR_MISSING % {"years": "、".join(str(y) for y in missing)})
         return super().changelist_view(request, extra_context)
 
+    # An edit moves the running deadlines it concerns; they are recomputed in the background once it commits.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        deadlines_recompute()
+        deadlines_recompute_after_edit([obj.date, form.initial.get("date") if change else None])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        deadlines_recompute()
+        deadlines_recompute_after_edit([obj.date])
 
     def delete_queryset(self, request, queryset):
+        span = queryset.aggregate(first=Min("date"), last=Max("date"))
         super().delete_queryset(request, queryset)
-        deadlines_recompute()
+        deadlines_recompute_after_edit(span.values())
 
 
 @admin.register(ChecklistItem)

@@ -12,20 +12,27 @@ stops counting while the application is back with the physician for missing mate
 again, both counted as paused), and the deadline is 20 working days plus the paused
 ones after the day of acceptance. ``decision_due_on`` keeps the deadline so that lists
 and reminders filter by it in SQL; it is written at acceptance and at resubmission and
-recomputed when the operator edits the calendar (``deadlines_recompute``).
+recomputed when the operator edits the calendar (``deadlines_recompute``, in the background
+and in batches: ``deadlines_recompute_after_edit``).
 """
 
 import datetime
+import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from docregistry.celery import enqueue
 
 from .models import Application
 from .paper_models import CalendarDay
 
 DECISION_WORKING_DAYS = 20  # Physicians Law art. 13
 ONE_DAY = datetime.timedelta(days=1)
+logger = logging.getLogger(__name__)
 
 State = Application.State
 # The clock runs (or is paused) in these states once the paper materials were accepted.
@@ -211,26 +218,86 @@ def years_missing(*, today: datetime.date | None = None) -> list[int]:
     return [year for year in (today.year, today.year + 1) if year not in loaded]
 
 
-@transaction.atomic
-def deadlines_recompute() -> int:
-    """After the operator edits the calendar: the deadline of every running clock, again. Returns how many changed."""
-    running = list(
-        Application.objects.filter(state__in=CLOCK_STATES, accepted_at__isnull=False, clock_paused_on__isnull=True)
-        .select_for_update()
-        .only("pk", "accepted_at", "clock_paused_days", "decision_due_on")
+RECOMPUTE_TASK = "docregistry.registrations.tasks.recompute_deadlines"
+RECOMPUTE_BATCH = 500  # running clocks locked, read and written together
+
+
+def _running_clocks(first: datetime.date | None = None, last: datetime.date | None = None) -> QuerySet:
+    """The running clocks; with a span of edited days, only those whose deadline a day in it can move.
+
+    A day moves a deadline only if it lies after the day of acceptance and on or before the
+    deadline (a day after it is never counted, whatever its kind), so the clocks accepted on
+    or after ``last`` and those due before ``first`` keep theirs.
+    """
+    running = Application.objects.filter(
+        state__in=CLOCK_STATES, accepted_at__isnull=False, clock_paused_on__isnull=True
     )
-    if not running:
-        return 0
-    starts = [timezone.localdate(a.accepted_at) for a in running]
+    if first is None or last is None:
+        return running
+    return running.filter(
+        accepted_at__lt=timezone.make_aware(datetime.datetime.combine(last, datetime.time.min))
+    ).filter(Q(decision_due_on__isnull=True) | Q(decision_due_on__gte=first))
+
+
+def deadlines_recompute(
+    *, first: datetime.date | None = None, last: datetime.date | None = None, batch_size: int = RECOMPUTE_BATCH
+) -> int:
+    """After the operator edits the calendar: the deadline of every running clock the edit can move, again.
+
+    ``first``/``last``: the span of the days edited (none: every running clock). In batches by
+    primary key, each its own transaction: lock and read ``batch_size`` clocks, read the calendar
+    for their span, one ``bulk_update`` of those that changed; the same few queries per batch
+    however many clocks run. Returns how many deadlines changed.
+    """
+    clocks = (
+        _running_clocks(first, last).order_by("pk").only("pk", "accepted_at", "clock_paused_days", "decision_due_on")
+    )
+    changed, after = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(clocks.filter(pk__gt=after).select_for_update()[:batch_size])
+            if not batch:
+                return changed
+            changed += _deadlines_rewrite(batch)
+        if len(batch) < batch_size:
+            return changed
+        after = batch[-1].pk
+
+
+def _deadlines_rewrite(batch: list[Application]) -> int:
+    starts = [timezone.localdate(a.accepted_at) for a in batch]
     calendar = WorkCalendar(min(starts), max(starts) + _span_for(DECISION_WORKING_DAYS + 60))
     changed = []
-    for application, start in zip(running, starts, strict=True):
+    for application, start in zip(batch, starts, strict=True):
         due = deadline(start, paused_days=application.clock_paused_days, calendar=calendar)
         if due != application.decision_due_on:
             application.decision_due_on = due
             changed.append(application)
-    Application.objects.bulk_update(changed, ["decision_due_on"], batch_size=500)
+    if changed:
+        Application.objects.bulk_update(changed, ["decision_due_on"])
     return len(changed)
+
+
+def deadlines_recompute_after_edit(days: Iterable[datetime.date]) -> None:
+    """The operator edited these calendar days: once that commits, recompute in the background.
+
+    A Celery task (in-process where tasks run eagerly), so the admin's save does not wait for
+    every running clock; when the broker cannot be reached the request recomputes itself, so a
+    deadline is never left counted by the old calendar.
+    """
+    days = sorted({d for d in days if d is not None})
+    if not days:
+        return
+    first, last = days[0], days[-1]
+
+    def queue() -> None:
+        try:
+            enqueue(RECOMPUTE_TASK, first.isoformat(), last.isoformat())
+        except OperationalError:
+            logger.warning("deadlines for %s…%s recomputed in the request: broker unreachable", first, last)
+            deadlines_recompute(first=first, last=last)
+
+    transaction.on_commit(queue)
 
 
 # The package names holidays in English; the calendar shows them as the State Council does.

@@ -246,3 +246,18 @@ def cancel_after_departures() -> int:
     count = departures_cancel_after_two_years()
     logger.info("cancel_after_departures: %s registration(s) cancelled", count)
     return count
+
+
+@shared_task
+def recompute_deadlines(first: str | None = None, last: str | None = None) -> int:
+    """After an edit of the holiday calendar (days ``first``…``last``, ISO dates): the running deadlines it moves."""
+    import datetime
+
+    from .calendar import deadlines_recompute
+
+    count = deadlines_recompute(
+        first=datetime.date.fromisoformat(first) if first else None,
+        last=datetime.date.fromisoformat(last) if last else None,
+    )
+    logger.info("recompute_deadlines: %s deadline(s) moved by the calendar days %s…%s", count, first, last)
+    return count

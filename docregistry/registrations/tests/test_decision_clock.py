@@ -197,3 +197,118 @@ def test_clerks_are_reminded_by_the_same_clock(world, django_capture_on_commit_c
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks():
         assert reminders.authority_reminders_queue(now=at(due + datetime.timedelta(days=3))) == 0
+
+
+# ---- An edit of the calendar in admin ---------------------------------------------------
+
+
+def a_plain_working_day_after(day: datetime.date) -> datetime.date:
+    """The first Monday–Friday after ``day`` the calendar holds no row for (neither holiday nor make-up day)."""
+    day += datetime.timedelta(days=1)
+    while day.weekday() >= 5 or CalendarDay.objects.filter(date=day).exists():
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def test_a_holiday_added_in_admin_moves_the_deadline_every_party_sees(
+    client, admin_client, world, django_capture_on_commit_callbacks
+):
+    application = services.application_accept_by_authority(application=world.institution_approved(), actor=world.clerk)
+    due = application.decision_due_on
+    holiday = a_plain_working_day_after(timezone.localdate())
+    assert holiday <= due
+    moved = calendar.working_days_after(due, 1)
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = admin_client.post(
+            reverse("admin:registrations_calendarday_add"), {"date": holiday, "kind": "holiday", "name": "地方假日"}
+        )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.decision_due_on == due  # the admin's request did not recompute the clocks itself
+    for callback in after_commit:  # the commit queues the task (run in-process here)
+        callback()
+    application.refresh_from_db()
+    assert application.decision_due_on == moved
+    for user, url in [
+        (world.physician, reverse("physicians:application_detail", args=[application.pk])),
+        (world.staff, reverse("institutions:application", args=[application.pk])),
+        (world.clerk, reverse("authority:application", args=[application.pk])),
+    ]:
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        # the clock each portal shows (the SMS sent at acceptance keeps the date it gave then)
+        assert f"应于 {moved:%Y-%m-%d} 前作出决定" in page and f"应于 {due:%Y-%m-%d} 前" not in page
+    # Deleting the holiday again gives the old deadline back.
+    day = CalendarDay.objects.get(date=holiday)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:registrations_calendarday_delete", args=[day.pk]), {"post": "yes"})
+    application.refresh_from_db()
+    assert application.decision_due_on == due
+
+
+def test_with_the_broker_down_the_admin_request_recomputes_itself(
+    admin_client, world, django_capture_on_commit_callbacks
+):
+    from tests.integration.conftest import DEAD_BROKER, celery_broker
+
+    application = services.application_accept_by_authority(application=world.institution_approved(), actor=world.clerk)
+    due = application.decision_due_on
+    holiday = a_plain_working_day_after(timezone.localdate())
+    with celery_broker(DEAD_BROKER), django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:registrations_calendarday_add"), {"date": holiday, "kind": "holiday", "name": "地方假日"}
+        )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.decision_due_on == calendar.working_days_after(due, 1)
+
+
+ACCEPTED_ON = datetime.date(2026, 9, 30)  # 20 working days: 2026-11-03 (National Day week off)
+EDITED_DAY = datetime.date(2026, 10, 20)  # a Tuesday inside that span
+
+
+def running_clocks(world, count: int, accepted_on: datetime.date) -> list[int]:
+    from tests.factories import PhysicianFactory, application_for
+
+    return [
+        application_for(
+            PhysicianFactory(),
+            world.institution,
+            state=State.INSTITUTION_APPROVED,
+            accepted_at=at(accepted_on),
+            accepted_by=world.clerk,
+            decision_due_on=calendar.deadline(accepted_on),
+        ).pk
+        for _ in range(count)
+    ]
+
+
+def test_recompute_reads_only_the_clocks_an_edited_day_can_move_in_batches_of_constant_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.queries import Selects
+
+    assert not CalendarDay.objects.filter(date=EDITED_DAY).exists()
+    before = calendar.deadline(ACCEPTED_ON)
+    assert before == datetime.date(2026, 11, 3)
+    later = running_clocks(world, 3, EDITED_DAY)  # accepted on the day itself: the day is not theirs to count
+    kept = {pk: due for pk, due in Application.objects.filter(pk__in=later).values_list("pk", "decision_due_on")}
+    CalendarDay.objects.create(date=EDITED_DAY, kind=CalendarDay.Kind.HOLIDAY, name="地方假日")
+
+    moved, queries = [], {}
+    for count in (2, 4, 6):
+        moved += running_clocks(world, count - len(moved), ACCEPTED_ON)
+        Application.objects.filter(pk__in=moved).update(decision_due_on=before)  # as counted before the edit
+        with CaptureQueriesContext(connection) as captured, Selects(Application._meta.db_table) as selects:
+            assert calendar.deadlines_recompute(first=EDITED_DAY, last=EDITED_DAY, batch_size=2) == count
+        queries[count] = len(captured.captured_queries)
+        read = {row[0] for rows in selects.rows() for row in rows}
+        assert read == set(moved)  # the clocks accepted on or after the edited day were not read
+    assert queries[6] - queries[4] == queries[4] - queries[2] <= 5  # the same few queries per batch of 2
+    assert set(Application.objects.filter(pk__in=moved).values_list("decision_due_on", flat=True)) == {
+        datetime.date(2026, 11, 4)
+    }
+    assert dict(Application.objects.filter(pk__in=later).values_list("pk", "decision_due_on")) == kept
+    # Without a span every running clock is recomputed; nothing is left to change.
+    assert calendar.deadlines_recompute() == 0
