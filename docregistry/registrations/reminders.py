@@ -5,10 +5,12 @@ which day, so a second run on the same day writes nothing and sends nothing.
 """
 
 import datetime
+import functools
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -124,20 +126,34 @@ def authority_reminders_queue(*, days: int = AUTHORITY_WAIT_DAYS, now: datetime.
     return notifications_queue_keyed(rows)
 
 
+TWO_YEAR_KEY = "remind:two-year:"  # + physician id + ":" + qualification id
+
+
+def two_year_key(physician_id, qualification_id) -> Concat:
+    """The outbox key of a two-year warning, in SQL (``remind:two-year:<physician>:<qualification>``)."""
+    as_text = functools.partial(Cast, output_field=CharField())
+    return Concat(
+        Value(TWO_YEAR_KEY), as_text(physician_id), Value(":"), as_text(qualification_id), output_field=CharField()
+    )
+
+
 def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: datetime.date | None = None) -> int:
     """Warn, once per qualification, a physician within ``days_before`` days of the two-year line.
 
     The line is two years after the qualification was obtained; applying later
     requires six months of training and a passed assessment (SPEC section 3).
     Physicians with a registration in force or an application already submitted
-    are not warned. One query finds them all (the qualifications in the date window,
-    by the index on ``obtained_on``, each joined to its physician account), one bulk
-    write queues the warnings.
+    are not warned. One query finds those still to warn: the qualifications of the
+    ``days_before`` window, by the index on ``obtained_on``, each joined to its physician
+    account, without those whose warning is already in the outbox (an anti-join on the
+    reminder key, by its unique index), so a day's run reads only the new ones; one bulk
+    write queues them.
     """
     today = today or timezone.localdate()
     accounts = User.objects.filter(
         role=Role.PHYSICIAN, is_active=True, id_number=OuterRef("id_number"), mobile__gt=""
     ).exclude(id_number="")
+    warned = Notification.objects.exclude(key="")  # the predicate of the key's unique index, so it answers
     due = (
         Qualification.objects.filter(
             obtained_on__gt=calendar.add_years(today, -2),
@@ -150,6 +166,7 @@ def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: 
             Exists(Registration.objects.filter(physician_id=OuterRef("physician_id"), state=Registration.State.ACTIVE))
         )
         .exclude(Exists(Application.objects.filter(physician_id=OuterRef("physician_id"), state__in=APPLIED_STATES)))
+        .exclude(Exists(warned.filter(key=two_year_key(OuterRef("physician_id"), OuterRef("pk")))))
         .annotate(mobile=Subquery(accounts.values("mobile")[:1]))
         .values_list("pk", "obtained_on", "physician_id", "mobile")
     )
@@ -161,7 +178,7 @@ def two_year_warnings_queue(*, days_before: int = TWO_YEAR_WARNING_DAYS, today: 
                 "You obtained your qualification on %(date)s. If you do not apply for practice registration by "
                 "%(deadline)s, you will first need six months of training and a passed assessment."
             ) % {"date": obtained_on.isoformat(), "deadline": deadline.isoformat()}
-            rows.append(_sms(recipient=mobile, body=body, key=f"remind:two-year:{physician_pk}:{qualification_pk}"))
+            rows.append(_sms(recipient=mobile, body=body, key=f"{TWO_YEAR_KEY}{physician_pk}:{qualification_pk}"))
     return notifications_queue_keyed(rows)
 
 

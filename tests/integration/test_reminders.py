@@ -228,3 +228,36 @@ def test_reminders_take_the_same_queries_for_one_or_many_recipients(world, djang
     assert many == few
     assert Notification.objects.filter(key__startswith="remind:institution:").count() == 6
     assert Notification.objects.filter(key__startswith="remind:two-year:").count() == 6
+
+
+def test_the_two_year_warning_reads_only_physicians_not_warned_yet(db, sent):
+    """An anti-join on the outbox key: a physician already warned is not read again, day after day."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qualifications.models import Qualification
+    from tests.queries import Selects
+
+    two_years_ago = calendar.add_years(timezone.localdate(), -2)
+
+    def add(count: int) -> None:
+        for n in range(count):
+            qualification_for(PhysicianFactory(), obtained_on=two_years_ago + timedelta(days=10 + n))
+
+    def run() -> tuple[int, int, Selects]:
+        with CaptureQueriesContext(connection) as queries, Selects(Qualification._meta.db_table) as selects:
+            messages = sent(warn_two_year_line)
+        return len(messages), len(queries.captured_queries), selects
+
+    add(1)
+    assert run()[0] == 1
+    warned, queries_one, selects = run()
+    assert warned == 0 and len(selects.statements) == 1
+    assert selects.rows() == [[]]  # the second run's query returns no row
+    add(5)
+    assert len(selects.rows()[0]) == 5  # the same query now: the five new physicians, not the one warned
+    assert run()[0] == 5
+    warned, queries_six, selects = run()
+    assert (warned, selects.rows()) == (0, [[]])
+    assert queries_six == queries_one  # six physicians warned: the same queries as for one
+    assert Notification.objects.filter(key__startswith="remind:two-year:").count() == 6
