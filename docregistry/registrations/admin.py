@@ -137,14 +137,22 @@ class InstitutionReportAdmin(ReadOnlyAdmin):
     list_select_related = ["institution", "registration"]
     ordering = ["-id"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, newest first: it grows by every SMS and e-mail, so it is counted up to the cap only."""
+
     list_display = ["created_at", "channel", "recipient", "state", "attempts", "text"]
     list_filter = ["state", "channel"]
     exclude = ["body"]
     readonly_fields = ["text"]
+    ordering = ["-id"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
 
     @admin.display(description=_("message"))
     def text(self, obj):
@@ -154,9 +162,6 @@ class NotificationAdmin(admin.ModelAdmin):
         if obj.body == SENT_SEALED:
             return _("(sent: a code or one-time password, not kept)")
         return obj.body[:200]
-
-    ordering = ["-id"]
-    show_full_result_count = False
 
 
 @admin.register(Ground)
