@@ -13,7 +13,7 @@ from docregistry.registrations import services
 from docregistry.registrations.forms import MSG_DATE_RANGE
 from docregistry.registrations.models import Application, StatusChange
 from docregistry.registrations.services import MSG_REASON_REQUIRED
-from institutions.tests.pdfcheck import pdf_pages, pdf_text, qr_codes
+from institutions.tests.pdfcheck import page_texts, pdf_pages, pdf_text, qr_codes
 from tests.factories import (
     PASSWORD,
     InstitutionFactory,
@@ -387,6 +387,41 @@ def test_batch_print_gives_one_pdf_with_every_selected_form(client_staff, world)
     for app in apps:
         assert app.number in text and app.name in text
     assert qr_codes(pdf, 5) == [review_form_url(apps[1])]  # first page of the second form
+
+
+def documents_of(pdf: bytes) -> list[int]:
+    """The pages of each document a batch PDF was put together from, in order.
+
+    WeasyPrint embeds its font subset once per document and every page of it refers to that
+    one object; the pages of the next document refer to another.
+    """
+    import io
+    from itertools import groupby
+
+    from pypdf import PdfReader
+
+    fonts = [
+        tuple(sorted(ref.idnum for ref in page["/Resources"]["/Font"].values()))
+        for page in PdfReader(io.BytesIO(pdf)).pages
+    ]
+    return [len(list(pages)) for _font, pages in groupby(fonts)]
+
+
+@pytest.mark.django_db
+def test_batch_print_of_23_forms_lays_them_out_10_to_a_document(client_staff, world, settings):
+    from docregistry.registrations import reviewform
+
+    settings.REVIEW_FORM_WORKERS = 2  # the batch is shared by two render processes, in documents of at most 10
+    names = [f"测试{chr(0x4E00 + n)}" for n in range(23)]
+    apps = [submit(other_physician(name), world.institution) for name in names]
+    response = client_staff.get(reverse("institutions:batch_print"), {"pk": [a.pk for a in apps]})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf_pages(pdf) == 23 * 5
+    assert documents_of(pdf) == [10 * 5, 10 * 5, 3 * 5]  # 23 forms: 3 documents, none over FORMS_PER_DOCUMENT
+    assert reviewform.FORMS_PER_DOCUMENT == 10
+    texts = page_texts(pdf)
+    assert [name for i, name in enumerate(names) if name in texts[5 * i + 1].replace(" ", "")] == names  # in order
 
 
 @pytest.mark.django_db
