@@ -346,9 +346,12 @@ class RosterReader:
     ``rows_total`` the number of data rows when the reader knows it (a workbook's, from its cells).
     """
 
-    def __init__(self, path: str | Path, limits: XlsxLimits = XLSX_LIMITS):
+    def __init__(self, path: str | Path, limits: XlsxLimits = XLSX_LIMITS, copied=None):
         self.path = Path(path)
         self.limits = limits
+        # A ``copied.CopiedRoster``: the file as PostgreSQL parsed it, of which only the rows that
+        # are not stored records unchanged are read (and validated) here.
+        self.copied = copied
         self.titles = dict(FIELD_LABELS)
         self.rows_total = 0
         self._height = 0
@@ -360,9 +363,15 @@ class RosterReader:
         return self._rows()
 
     def _rows(self) -> Iterator[tuple[int, tuple | None, dict, list]]:
-        rows = raw_rows(self.path, self.limits, self._counted)
-        header_number, header = first_row(rows)
-        self.rows_total = max(self._height - header_number, 0)
+        if self.copied is None:
+            rows = raw_rows(self.path, self.limits, self._counted)
+            header_number, header = first_row(rows)
+            self.rows_total = max(self._height - header_number, 0)
+            numbered = enumerate(rows, start=header_number + 1)
+        else:
+            header_number, header = 1, self.copied.header
+            self.rows_total = self.copied.rows
+            numbered = self.copied.changed_rows()
         positions, extras, titles = map_header(list(header), header_number)
         self.titles = titles
         validator = RowValidator()
@@ -370,7 +379,7 @@ class RosterReader:
         pick = itemgetter(*[positions[name] for name in FIELDS])
         extra_items = list(extras.items())
         width = max([*positions.values(), *extras]) + 1  # every row needs at least these cells
-        for number, cells in enumerate(rows, start=header_number + 1):
+        for number, cells in numbered:
             if len(cells) < width:
                 cells = list(cells) + [None] * (width - len(cells))
             picked = pick(cells)

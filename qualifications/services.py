@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError
 from docregistry.celery import enqueue
 from docregistry.security import clean_file_name
 
+from .copied import CopiedRoster
 from .importers import RosterReader
 from .models import ImportBatch
 from .rosterfiles import ErrorList, RosterFileError, RowError, estimate_rows
@@ -110,12 +111,15 @@ def roster_import(
     rows_done = 0
     counts = (0, 0)
     try:
-        _set(batch, rows_total=estimate_rows(path), rows_done=0)
         with transaction.atomic():
             loader = Loader(batch_id=batch.pk, dry_run=batch.dry_run, errors=errors)
             loader.start()
+            copied = None
             try:
-                reader = RosterReader(path)
+                loader.copied = copied = CopiedRoster.load(path, batch_id=batch.pk)
+                batch.rows_total = copied.rows if copied else estimate_rows(path)
+                _report(batch, 0, None)  # the total, for the progress bar
+                reader = RosterReader(path, copied=copied)
                 chunk = []
                 for number, values, extra, row_errors in reader:
                     rows_done += 1
@@ -133,8 +137,12 @@ def roster_import(
                 loader.code_column = reader.titles["certificate_code"]
                 loader.put(chunk)
                 loader.finish()
+                if copied:
+                    rows_done += copied.unchanged  # stored records unchanged, not read again
             finally:
                 loader.close()
+                if copied:
+                    copied.close()
             counts = (loader.inserted, loader.updated)
             if errors.count or batch.dry_run:
                 transaction.set_rollback(True)

@@ -1,24 +1,29 @@
 # ruff: noqa: S608 -- SQL is built only from constant table and column names; values are parameters.
-"""Writing validated rows: chunks through a temporary table, set-based checks, one upsert per chunk.
+"""Writing validated rows: appended to one staging table, set-based checks, one upsert per chunk.
 
 The caller holds one transaction for the whole file (all or nothing). A ``Loader``
 runs the database side in a second thread on the same DB-API connection, so the
 database works on chunk *k* while Python validates chunk *k + 1* (the machine's
 two cores both busy). Per chunk of validated rows:
 
-1. load them into a temporary table (PostgreSQL ``COPY``, SQLite ``executemany``);
-2. remember every code with the row where it first appeared (a second temporary table with
-   the code as primary key: ``INSERT ... ON CONFLICT DO NOTHING`` inserts fewer rows than the
-   chunk has exactly when a code repeats, and only then are the repeats looked up), and find
-   codes already stored for a different person;
-3. while the file has no error at all, upsert the chunk:
+1. append them to the staging table (PostgreSQL ``COPY`` into an unlogged table, SQLite
+   ``executemany`` into a temporary one), keyed by row number;
+2. find codes already stored for a different person, and codes repeated inside the chunk;
+3. while the file has no error at all, upsert the chunk (its range of row numbers):
    only the rows that are new or differ from the stored record (an anti-join) reach
    ``INSERT ... SELECT ... ON CONFLICT (certificate_code) DO UPDATE ... WHERE <something differs>``,
    so identical records are neither written nor locked (re-importing a file writes no row) and
    inserted/updated rows are counted.
 
-Any error anywhere and the caller rolls the transaction back. Memory stays bounded:
-at most a few chunks are in flight.
+At the end one unique index over the staged codes proves that no code repeats across the file
+(building it is one sort; a B-tree probe per row cost four times more); only when that fails are
+the repeats looked up, each with the row where the code first appeared. A repeat found this late
+has already been upserted, which is harmless: it is an error, and the transaction is rolled back.
+Rows that ``copied.CopiedRoster`` found unchanged never reach the loader; their codes are checked
+against the validated ones here too.
+
+Any error anywhere and the caller rolls the transaction back (which also drops the staging
+table, created inside it). Memory stays bounded: at most a few chunks are in flight.
 """
 
 import io
@@ -32,8 +37,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import Qualification
 from .rosterfiles import ErrorList, RowError
 
-CHUNK = "qualifications_roster_chunk"
-SEEN = "qualifications_roster_seen"
 COLUMNS = ("row_no", "name", "id_number", "certificate_code", "level", "category", "obtained_on", "extra")
 FIELDS = COLUMNS[1:]
 COMPARED = ("name", "id_number", "level", "category", "obtained_on", "extra")
@@ -55,6 +58,10 @@ class Loader:
         self.postgres = connection.vendor == "postgresql"
         self.p = "%s" if self.postgres else "?"
         self.table = connection.ops.quote_name(Qualification._meta.db_table)
+        # An unlogged table on PostgreSQL (shared buffers, no WAL; a temporary table's small local
+        # buffers made every chunk spill), named by the batch; created inside the import's
+        # transaction, so a rollback drops it too.
+        self.stage = f"qualifications_roster_stage_{batch_id}"
         self.batch_id = batch_id
         self.dry_run = dry_run
         self.code_column = code_column
@@ -63,25 +70,21 @@ class Loader:
         self.updated = 0
         self.file_has_errors = threading.Event()
         self.exception: BaseException | None = None
-        self.stored_inconsistent = True
+        self.stored_inconsistent: bool | None = None
+        self.copied = None  # a ``copied.CopiedRoster`` whose unchanged rows were not handed over
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._thread = threading.Thread(target=self._run, name="roster-loader", daemon=True)
 
     # --- called from the validating thread ----------------------------------------------------
 
     def start(self) -> None:
-        extra_type = "jsonb" if self.postgres else "text"
-        date_type = "date" if self.postgres else "text"
+        kind, extra_type, date_type = ("UNLOGGED", "jsonb", "date") if self.postgres else ("TEMPORARY", "text", "text")
         cursor = self.raw.cursor()
-        for table in (CHUNK, SEEN):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.stage}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {CHUNK} (row_no integer NOT NULL, name varchar(50) NOT NULL, "
+            f"CREATE {kind} TABLE {self.stage} (row_no integer PRIMARY KEY, name varchar(50) NOT NULL, "
             f"id_number varchar(18) NOT NULL, certificate_code varchar(27) NOT NULL, level varchar(16) NOT NULL, "
             f"category varchar(16) NOT NULL, obtained_on {date_type} NOT NULL, extra {extra_type} NOT NULL)"
-        )
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {SEEN} (certificate_code varchar(27) PRIMARY KEY, row_no integer NOT NULL)"
         )
         cursor.close()
         self._thread.start()
@@ -94,18 +97,15 @@ class Loader:
         """
         if not rows:
             return
-        item = (self._encode(rows), len(rows))
-        while True:
-            self._reraise()
-            try:
-                self._queue.put(item, timeout=1)
-                return
-            except queue.Full:
-                continue
+        self._hand_over((self._encode(rows), rows[0][0], rows[-1][0]))
 
     def finish(self) -> None:
-        """Wait for every queued chunk; re-raise a database failure of the loader thread."""
+        """Wait for every queued chunk and the check for codes repeated across the file.
+
+        Re-raises a database failure of the loader thread.
+        """
         if self._thread.is_alive():
+            self._hand_over("repeats")
             self._queue.put(None)
             self._thread.join()
         self._reraise()
@@ -117,12 +117,20 @@ class Loader:
             self._thread.join()
         cursor = self.raw.cursor()
         try:
-            for table in (CHUNK, SEEN):
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        except Exception:  # noqa: S110 -- an aborted transaction drops its temporary tables itself
+            cursor.execute(f"DROP TABLE IF EXISTS {self.stage}")
+        except Exception:  # noqa: S110 -- an aborted transaction drops the table itself
             pass
         finally:
             cursor.close()
+
+    def _hand_over(self, item) -> None:
+        while True:
+            self._reraise()
+            try:
+                self._queue.put(item, timeout=1)
+                return
+            except queue.Full:
+                continue
 
     def _reraise(self) -> None:
         if self.exception is not None:
@@ -133,10 +141,13 @@ class Loader:
     def _run(self) -> None:
         cursor = self.raw.cursor()
         try:
-            self.stored_inconsistent = self._stored_codes_inconsistent(cursor)
             while (item := self._queue.get()) is not None:
-                if self.exception is None:
-                    self._chunk(cursor, item)
+                if self.exception is not None:
+                    continue
+                if item == "repeats":
+                    self._repeats_across_file(cursor)
+                else:
+                    self._chunk(cursor, *item)
         except BaseException as exc:  # handed to the validating thread
             self.exception = exc
             while self._queue.get() is not None:
@@ -154,44 +165,68 @@ class Loader:
             append(f"{row_no}\t{name}\t{id_number}\t{code}\t{level}\t{category}\t{obtained_on}\t{extra_text}\n")
         return io.StringIO("".join(lines))
 
-    def _chunk(self, cursor, item: tuple) -> None:
-        payload, size = item
+    def _chunk(self, cursor, payload, first: int, last: int) -> None:
         if self.postgres:
-            cursor.execute(f"TRUNCATE {CHUNK}")
-            cursor.copy_expert(f"COPY {CHUNK} ({', '.join(COLUMNS)}) FROM STDIN", payload, size=1 << 20)
+            cursor.copy_expert(f"COPY {self.stage} ({', '.join(COLUMNS)}) FROM STDIN", payload, size=1 << 20)
         else:
-            cursor.execute(f"DELETE FROM {CHUNK}")
             cursor.executemany(
-                f"INSERT INTO {CHUNK} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", payload
+                f"INSERT INTO {self.stage} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", payload
             )
-        self._remember_codes(cursor, size)
-        self._check_other_person(cursor)
+        if self.stored_inconsistent is None:  # asked once, on the first chunk (a re-import may have none)
+            self.stored_inconsistent = self._stored_codes_inconsistent(cursor)
+        rows = f"(SELECT * FROM {self.stage} WHERE row_no BETWEEN {int(first)} AND {int(last)})"
+        self._check_other_person(cursor, rows)
+        if self._repeats_inside(cursor, rows):
+            self.file_has_errors.set()  # reported with their first rows by the check across the file
         if self.errors.count or self.file_has_errors.is_set():
             return  # the transaction will be rolled back: only keep finding errors
         if self.dry_run or not self.postgres:
-            self._count(cursor)
+            self._count(cursor, rows)
         if not self.dry_run:
-            self._upsert(cursor)
+            self._upsert(cursor, rows)
 
-    def _remember_codes(self, cursor, size: int) -> None:
-        cursor.execute(
-            f"INSERT INTO {SEEN} (certificate_code, row_no) SELECT certificate_code, row_no FROM {CHUNK} "
-            f"WHERE true ORDER BY certificate_code, row_no ON CONFLICT (certificate_code) DO NOTHING"
-        )
-        repeated = size - cursor.rowcount
-        if not repeated:
+    def _repeats_inside(self, cursor, rows: str) -> bool:
+        """Does a code repeat inside this chunk? (The upsert could not write such a chunk.)"""
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {rows} c GROUP BY certificate_code HAVING count(*) > 1)")
+        return bool(cursor.fetchone()[0])
+
+    def _repeats_across_file(self, cursor) -> None:
+        """Report every row whose code appeared in an earlier row of the file (one index build when none does)."""
+        collate = ' COLLATE "C"' if self.postgres else ""
+        cursor.execute("SAVEPOINT roster_repeats")
+        try:
+            cursor.execute(f"CREATE UNIQUE INDEX {self.stage}_code ON {self.stage} (certificate_code{collate})")
+        except connection.Database.IntegrityError:
+            cursor.execute("ROLLBACK TO SAVEPOINT roster_repeats")
+            repeats = (
+                f"SELECT row_no, min(row_no) OVER (PARTITION BY certificate_code) AS first, certificate_code "
+                f"FROM {self.stage}"
+            )
+            cursor.execute(f"SELECT count(*) FROM ({repeats}) r WHERE row_no > first")
+            total = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT row_no, first, certificate_code FROM ({repeats}) r WHERE row_no > first "
+                f"ORDER BY row_no LIMIT {self.p}",
+                [self.errors.room + 1],
+            )
+            self._report_repeats(cursor.fetchall(), total)
+        else:
+            cursor.execute("RELEASE SAVEPOINT roster_repeats")
+        if self.copied is not None:
+            found = self.copied.repeats_of_unchanged(cursor, self.stage)
+            self._report_repeats(found[: self.errors.room + 1], len(found))
+
+    def _report_repeats(self, repeats: list[tuple[int, int, str]], total: int) -> None:
+        """(row, row where its code first appeared, code) of ``total`` repeats, as errors."""
+        if not total:
             return
-        cursor.execute(
-            f"SELECT c.row_no, s.row_no, c.certificate_code FROM {CHUNK} c JOIN {SEEN} s "
-            f"ON s.certificate_code = c.certificate_code WHERE s.row_no < c.row_no ORDER BY c.row_no LIMIT {self.p}",
-            [self.errors.room + 1],
-        )
         found = [
             RowError(row_no, self.code_column, str(MSG_DUPLICATE_IN_FILE % {"first": first}), code)
-            for row_no, first, code in cursor.fetchall()
+            for row_no, first, code in repeats
         ]
         self.errors.extend(found)
-        self.errors.count_more(repeated - len(found))
+        self.errors.count_more(total - len(found))
+        self.file_has_errors.set()
 
     def _stored_codes_inconsistent(self, cursor) -> bool:
         """Is any stored 27-character code not ending in its record's own ID number?
@@ -207,11 +242,11 @@ class Loader:
         )
         return bool(cursor.fetchone()[0])
 
-    def _check_other_person(self, cursor) -> None:
-        # Records written earlier by this same import are in-file duplicates, reported above.
+    def _check_other_person(self, cursor, rows: str) -> None:
+        # Records written earlier by this same import are in-file duplicates, reported at the end.
         only_old_codes = "" if self.stored_inconsistent else "AND length(c.certificate_code) = 24 "
         cursor.execute(
-            f"SELECT c.row_no, c.certificate_code, q.id_number FROM {CHUNK} c JOIN {self.table} q "
+            f"SELECT c.row_no, c.certificate_code, q.id_number FROM {rows} c JOIN {self.table} q "
             f"ON q.certificate_code = c.certificate_code WHERE q.id_number <> c.id_number {only_old_codes}"
             f"AND (q.batch_id IS NULL OR q.batch_id <> {self.p}) ORDER BY c.row_no",
             [self.batch_id],
@@ -223,17 +258,17 @@ class Loader:
     def _differs(self, new: str, old: str) -> str:
         return " OR ".join(f"{old}.{f} <> {new}.{f}" for f in COMPARED)
 
-    def _count(self, cursor) -> None:
+    def _count(self, cursor, rows: str) -> None:
         cursor.execute(
             f"SELECT COALESCE(SUM(CASE WHEN q.id IS NULL THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN q.id IS NOT NULL AND ({self._differs('c', 'q')}) THEN 1 ELSE 0 END), 0) "
-            f"FROM {CHUNK} c LEFT JOIN {self.table} q ON q.certificate_code = c.certificate_code"
+            f"FROM {rows} c LEFT JOIN {self.table} q ON q.certificate_code = c.certificate_code"
         )
         inserted, updated = cursor.fetchone()
         self.inserted += int(inserted)
         self.updated += int(updated)
 
-    def _upsert(self, cursor) -> None:
+    def _upsert(self, cursor, rows: str) -> None:
         updates = ", ".join(f"{f} = excluded.{f}" for f in (*COMPARED, "batch_id"))
         # The anti-join keeps unchanged rows away from the upsert: ``ON CONFLICT ... DO UPDATE
         # WHERE`` alone would still lock (and so write) every stored row it meets. The upsert
@@ -241,7 +276,7 @@ class Loader:
         same = " AND ".join(f"q.{f} = c.{f}" for f in ("certificate_code", *COMPARED))
         statement = (
             f"INSERT INTO {self.table} ({', '.join(FIELDS)}, batch_id) "
-            f"SELECT {', '.join(f'c.{f}' for f in FIELDS)}, {self.p} FROM {CHUNK} c "
+            f"SELECT {', '.join(f'c.{f}' for f in FIELDS)}, {self.p} FROM {rows} c "
             f"WHERE NOT EXISTS (SELECT 1 FROM {self.table} q WHERE {same}) ORDER BY c.certificate_code "
             f"ON CONFLICT (certificate_code) DO UPDATE SET {updates} "
             f"WHERE {self._differs('excluded', self.table)}"
