@@ -157,5 +157,8 @@ def test_files_postgresql_will_not_copy_take_the_ordinary_path(tmp_path, copies)
     repeated = run(write_csv(tmp_path, [*rows, rows[0]], name="repeated.csv"))
     assert errors_of(repeated) == [(7, "资格证书编码", str(MSG_DUPLICATE_IN_FILE % {"first": 2}))]
 
-    assert copies[1:] == [None, None, None]
+    mostly_new = run(write_csv(tmp_path, [*rows[:2], *(person(n) for n in range(10, 14))], name="new.csv"))
+    assert (mostly_new.inserted, mostly_new.unchanged) == (4, 2)
+
+    assert copies[1:] == [None, None, None, None]
     assert roster_tables() == []
