@@ -8,6 +8,7 @@ Options: --encoding gb18030 (a GBK file, as Chinese spreadsheet software writes)
 --xlsx (an Excel workbook instead of CSV),
 --again (import the same file a second time: every row must come back unchanged, and on
 PostgreSQL the script checks that it wrote no row: no new tuple, no update, no row lock),
+--changed P (then import it once more with P percent of the names corrected: a yearly update),
 --keep (leave the imported records in the database; by default they are deleted).
 The import goes through the same code path as ``manage.py import_roster``.
 
@@ -105,6 +106,20 @@ def raw_copy_seconds(path: Path, encoding: str) -> float:
     return seconds
 
 
+def corrected(path: Path, percent: float) -> Path:
+    """The roster with the name of every (100 / percent)-th row changed; the rest as it was."""
+    every = max(round(100 / percent), 1)
+    target = path.with_name(f"corrected-{path.name}")
+    with open(path, encoding="utf-8", newline="") as f, open(target, "w", encoding="utf-8", newline="") as out:
+        reader, writer = csv.reader(f), csv.writer(out)
+        writer.writerow(next(reader))
+        for n, row in enumerate(reader):
+            if n % every == 0:
+                row[0] = row[0][0] + ("卫" if row[0][1:] != "卫" else "伟")
+            writer.writerow(row)
+    return target
+
+
 def table_writes() -> tuple[int, int, int]:
     """(inserted, updated, deleted) tuples of the roster table, as PostgreSQL's statistics count them."""
     with connection.cursor() as cursor:
@@ -167,6 +182,7 @@ def main() -> None:
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--xlsx", action="store_true")
     parser.add_argument("--again", action="store_true")
+    parser.add_argument("--changed", type=float, default=0.0)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -186,6 +202,7 @@ def _bench(args) -> None:
     print(f"generated {args.rows:,} rows ({size_mb:.0f} MB, {args.encoding}) in {time.perf_counter() - started:.1f} s")
     postgres = connection.vendor == "postgresql"
     copy = raw_copy_seconds(path, args.encoding) if postgres else None
+    csv_path = path
     if args.xlsx:
         xlsx = path.with_suffix(".xlsx")
         to_xlsx(path, xlsx)
@@ -199,7 +216,12 @@ def _bench(args) -> None:
     if args.again:
         writes_before = table_writes() if postgres else None
         runs.append(run_import(path))
-    for label, (batch, seconds) in zip(("first import", "same file again"), runs, strict=False):
+        writes = [a - b for a, b in zip(table_writes(), writes_before, strict=True)] if postgres else None
+        rewritten = locked_or_rewritten(runs[0][0].pk) if postgres else None
+    if args.changed:
+        runs.append(run_import(corrected(csv_path, args.changed)))
+    labels = ("first import", "same file again" if args.again else "", f"{args.changed:g} % of the names corrected")
+    for label, (batch, seconds) in zip([label for label in labels if label], runs, strict=False):
         versus = f" = {seconds / copy:.1f}x raw COPY" if copy else ""
         print(
             f"{label}: {batch.state}, {batch.rows_total:,} rows in {seconds:.1f} s{versus}, "
@@ -207,11 +229,10 @@ def _bench(args) -> None:
             f"unchanged {batch.unchanged:,}, errors {batch.error_count:,}"
         )
     if args.again and postgres:
-        after = table_writes()
-        ins, upd, dele = (a - b for a, b in zip(after, writes_before, strict=True))
+        ins, upd, dele = writes
         print(
             f"written by the second import: {ins:,} inserted, {upd:,} updated, {dele:,} deleted tuples; "
-            f"{locked_or_rewritten(runs[0][0].pk):,} rows of the first import locked or rewritten (xmax set)"
+            f"{rewritten:,} rows of the first import locked or rewritten (xmax set)"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MB (before import {rss_before:.0f} MB)")

@@ -184,11 +184,12 @@ class CopiedRoster:
         """
         if not self.unchanged:
             return []
+        # One probe of the copy's code index per validated row (a join scanned the whole copy).
         cursor.execute(
-            f"SELECT v.row_no, s.row_no + 1, v.certificate_code FROM {stage} v "
-            f"JOIN {self.table} s ON {_hashed('s.' + self.code)} = {_hashed('v.certificate_code')} "
-            f"AND s.{self.code} = v.certificate_code "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {self.changed_table} c WHERE c.row_no = s.row_no)"
+            f"SELECT v.row_no, u.row_no + 1, v.certificate_code FROM {stage} v CROSS JOIN LATERAL "
+            f"(SELECT s.row_no FROM {self.table} s WHERE {_hashed('s.' + self.code)} = "
+            f"{_hashed('v.certificate_code')} AND s.{self.code} = v.certificate_code LIMIT 1) u "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.changed_table} c WHERE c.row_no = u.row_no)"
         )
         return [(max(a, b), min(a, b), code) for a, b, code in cursor.fetchall()]
 

@@ -162,3 +162,15 @@ def test_files_postgresql_will_not_copy_take_the_ordinary_path(tmp_path, copies)
 
     assert copies[1:] == [None, None, None, None]
     assert roster_tables() == []
+
+
+def test_an_import_that_writes_a_tenth_of_the_register_refreshes_its_statistics(tmp_path):
+    def reltuples():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Qualification._meta.db_table])
+            return cursor.fetchone()[0]
+
+    run(write_csv(tmp_path, [person(n) for n in range(1, 1201)], name="big.csv"))
+    assert reltuples() == 1200  # the planner knows the rows at once, not after autovacuum
+    run(write_csv(tmp_path, [person(n) for n in range(1201, 1211)], name="small.csv"))
+    assert reltuples() == 1200  # ten rows more are not worth an ANALYZE
