@@ -91,9 +91,11 @@ class CopiedRoster:
         cursor = self.raw.cursor()
         cursor.execute("SAVEPOINT roster_copy")
         try:
+            # The row numbers: one backend's cached sequence hands them out in order, without the
+            # per-row sequence update of the default (which made the COPY a third slower).
             cursor.execute(
-                f"CREATE UNLOGGED TABLE {self.table} "
-                f"(row_no integer GENERATED ALWAYS AS IDENTITY, {', '.join(f'{c} text' for c in columns)})"
+                f"CREATE UNLOGGED TABLE {self.table} (row_no integer GENERATED ALWAYS AS IDENTITY (CACHE 100000), "
+                f"{', '.join(f'{c} text' for c in columns)})"
             )
             with open(path, "rb") as f:
                 cursor.copy_expert(

