@@ -16,8 +16,9 @@ two cores both busy). Per chunk of validated rows:
    inserted/updated rows are counted.
 
 At the end one unique index over the staged codes proves that no code repeats across the file
-(building it is one sort, 0.2-0.4 s for 1 M rows; the B-tree probe per row it replaced took 4.3 s); only when that fails are
-the repeats looked up, each with the row where the code first appeared. A repeat found this late
+(building it is one sort, 0.2-0.4 s for 1 M rows; the B-tree probe per row it replaced took
+4.3 s); only when that fails are the repeats looked up, each with the row where the code first
+appeared. A repeat found this late
 has already been upserted, which is harmless: it is an error, and the transaction is rolled back.
 Rows that ``copied.CopiedRoster`` found unchanged never reach the loader; their codes are checked
 against the validated ones here too.
