@@ -5,13 +5,12 @@ The rules live in ``docregistry.registrations.register``; these views parse inpu
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from docregistry.registrations import institution_reports, register, report_selectors, selectors, services
+from docregistry.registrations import institution_reports, pagination, register, report_selectors, selectors, services
 from docregistry.registrations.models import Registration
 from docregistry.registrations.register_models import Ground, InstitutionReport
 
@@ -49,7 +48,7 @@ class RegisterListView(AuthorityView, TemplateView):
         qs = selectors.registrations_visible_to(self.request.user)
         if form.is_bound and form.is_valid():
             qs = selectors.registrations_search(qs, query=form.cleaned_data["q"], state=form.cleaned_data["state"])
-        page = Paginator(qs.order_by("-effective_on", "-pk"), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = pagination.keyset_page(qs, pagination.REGISTER_ORDER, self.request.GET, per_page=PAGE_SIZE)
         context.update(form=form, page=page, registrations=page.object_list)
         return context
 
@@ -117,8 +116,11 @@ class ReportQueueView(AuthorityView, TemplateView):
 
     def get_context_data(self, forms=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(report_selectors.report_queue(self.request.user), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
+        page = pagination.keyset_page(
+            report_selectors.report_queue(self.request.user),
+            pagination.REPORT_QUEUE_ORDER,
+            self.request.GET,
+            per_page=PAGE_SIZE,
         )
         forms = forms or {}
         context.update(
@@ -133,9 +135,7 @@ class ReportQueueView(AuthorityView, TemplateView):
                 )
                 for report in page.object_list
             ],
-            handled=report_selectors.reports_visible_to(self.request.user)
-            .exclude(outcome=InstitutionReport.Outcome.OPEN)
-            .order_by("-handled_at", "-pk")[:PAGE_SIZE],
+            handled=report_selectors.reports_handled(self.request.user)[:PAGE_SIZE],
         )
         return context
 

@@ -62,3 +62,9 @@ class CancellationReportForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["ground"].choices = [("", _("Choose")), *ground_choices_reported()]
+
+
+class PhysicianSearchForm(forms.Form):
+    """在职医师: the start of a name, or of a practice certificate code."""
+
+    q = forms.CharField(label=_("Name or certificate code"), required=False, max_length=30)

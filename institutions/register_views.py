@@ -6,18 +6,17 @@ A report is made in two steps: the form, then a confirmation that states what fo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from docregistry.registrations import institution_reports as reports
-from docregistry.registrations import report_selectors, services
+from docregistry.registrations import pagination, report_selectors, selectors, services
 from docregistry.registrations.register_models import InstitutionReport
 from docregistry.views import add_errors
 
-from .forms import CancellationReportForm, DepartureForm
+from .forms import CancellationReportForm, DepartureForm, PhysicianSearchForm
 from .views import PAGE_SIZE, InstitutionView
 
 MSG_DEPARTURE_FILED = _("The departure of %(name)s has been filed with the health authority.")
@@ -50,10 +49,14 @@ class PhysicianListView(InstitutionView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        form = PhysicianSearchForm(self.request.GET or None)
         qs = report_selectors.physicians_at_institution(self.request.user)
-        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        if form.is_bound and form.is_valid():
+            qs = selectors.registrations_search(qs, query=form.cleaned_data["q"])
+        page = pagination.keyset_page(qs, pagination.PHYSICIANS_ORDER, self.request.GET, per_page=PAGE_SIZE)
         institution_id = self.request.user.institution_id
         context.update(
+            form=form,
             page=page,
             rows=[(r, r.institution_id == institution_id) for r in page.object_list],
             reasons=dict(InstitutionReport.Reason.choices),

@@ -361,6 +361,8 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-effective_on"]
+        # The authority's register, newest first (keyset on effective_on, id).
+        indexes = [models.Index(fields=["effective_on", "id"], name="registration_register_list")]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
 

@@ -1,4 +1,5 @@
-"""Keyset pagination for the long lists (the institution's applications, the authority's queue).
+"""Keyset pagination for the long lists (the institution's applications and 在职医师, the authority's
+queue, register and reports queue).
 
 ``OFFSET 10000`` makes the database read and throw away ten thousand rows; a keyset page asks
 for the 20 rows after (or before) the last one shown, which an index on the sort columns answers
@@ -16,9 +17,13 @@ from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
 from django.utils.functional import cached_property
 
-# Sort keys, ascending; the primary key last makes every key unique. No column may be NULL.
+# Sort keys (``-`` descending, ``a__b`` a related row's column); the primary key last makes every
+# key unique. No column may be NULL.
 INSTITUTION_ORDER = ("submitted_at", "pk")
 QUEUE_ORDER = ("institution_decided_at", "submitted_at", "pk")
+REGISTER_ORDER = ("-effective_on", "-pk")  # the authority's register: newest first
+PHYSICIANS_ORDER = ("physician__real_name", "pk")  # the institution's 在职医师: by name
+REPORT_QUEUE_ORDER = ("reported_at", "pk")  # reports waiting for the authority: oldest first
 COUNT_CAP = 1000
 ADMIN_COUNT_CAP = 10_000
 
@@ -54,9 +59,25 @@ def _encode(value):
     return value.isoformat() if isinstance(value, datetime.datetime | datetime.date) else value
 
 
+def _value(obj: Model, path: str):
+    for name in path.lstrip("-").split("__"):
+        obj = getattr(obj, name)
+    return obj
+
+
+def _field(model, path: str):
+    path = path.lstrip("-")
+    if path == "pk":
+        return model._meta.pk
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
 def cursor_for(obj: Model, order: tuple[str, ...]) -> str:
     """The opaque token naming ``obj``'s place in ``order``."""
-    values = [_encode(getattr(obj, field)) for field in order]
+    values = [_encode(_value(obj, field)) for field in order]
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
@@ -69,7 +90,7 @@ def _decode(token: str, order: tuple[str, ...], model) -> list | None:
         return None
     decoded = []
     for field_name, value in zip(order, values, strict=True):
-        field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
+        field = _field(model, field_name)
         try:
             decoded.append(field.to_python(value))
         except Exception:  # a hand-edited token: start again from the first page
@@ -81,12 +102,22 @@ def _decode(token: str, order: tuple[str, ...], model) -> list | None:
 
 def _beyond(order: tuple[str, ...], values: list, *, after: bool) -> Q:
     """Rows strictly after (or before) ``values`` in ``order``, written so that an index range scan
-    on the first column answers it: ``a >= x AND (a > x OR (a = x AND b > y) OR …)``."""
-    op = "gt" if after else "lt"
+    on the first column answers it: ``a >= x AND (a > x OR (a = x AND b > y) OR …)`` (``<`` for a
+    descending column)."""
+
+    def op(field: str) -> str:
+        return "gt" if after != field.startswith("-") else "lt"
+
+    names = [f.lstrip("-") for f in order]
     alternatives = Q()
     for i, field in enumerate(order):
-        alternatives |= Q(**{f: v for f, v in zip(order[:i], values[:i], strict=True)}, **{f"{field}__{op}": values[i]})
-    return Q(**{f"{order[0]}__{op}e": values[0]}) & alternatives
+        equal = dict(zip(names[:i], values[:i], strict=True))
+        alternatives |= Q(**equal, **{f"{names[i]}__{op(field)}": values[i]})
+    return Q(**{f"{names[0]}__{op(order[0])}e": values[0]}) & alternatives
+
+
+def _reversed(order: tuple[str, ...]) -> list[str]:
+    return [f[1:] if f.startswith("-") else f"-{f}" for f in order]
 
 
 def keyset_page(qs: QuerySet, order: tuple[str, ...], params, *, per_page: int = 20) -> KeysetPage:
@@ -102,7 +133,7 @@ def keyset_page(qs: QuerySet, order: tuple[str, ...], params, *, per_page: int =
         # for a prefix with no match in a 100 k hospital meant every row of it.
         qs = qs.filter(pk__in=keys)
     if before is not None:
-        rows = list(qs.filter(_beyond(order, before, after=False)).order_by(*[f"-{f}" for f in order])[: per_page + 1])
+        rows = list(qs.filter(_beyond(order, before, after=False)).order_by(*_reversed(order))[: per_page + 1])
         has_previous = len(rows) > per_page
         rows = rows[:per_page][::-1]
         has_next = True

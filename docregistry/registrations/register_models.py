@@ -115,6 +115,16 @@ class InstitutionReport(models.Model):
 
     class Meta:
         ordering = ["reported_at", "pk"]
+        indexes = [
+            # The authority's queue (open, oldest first), what it handled, and the institution's own reports.
+            models.Index(fields=["outcome", "reported_at", "id"], name="institution_report_queue"),
+            models.Index(
+                fields=["handled_at", "id"],
+                condition=models.Q(handled_at__isnull=False),
+                name="institution_report_handled",
+            ),
+            models.Index(fields=["institution", "reported_at", "id"], name="institution_report_by_inst"),
+        ]
         verbose_name = _("institution report")
         verbose_name_plural = _("institution reports")
 
