@@ -13,6 +13,7 @@ some states (``suspended_until``, ``ground``) are used where the model has them.
 
 import datetime
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -36,7 +37,7 @@ def lookup_is_specific(*, name: str, code: str = "", institution: str = "") -> b
 def public_registrations() -> QuerySet[Registration]:
     """The registrations the public register shows, with what the page prints loaded at once."""
     return Registration.objects.select_related(
-        "physician", "institution", "institution__region", "authority", "authority__region"
+        "physician", "institution", "institution__region", "authority", "authority__region", "practice_area", "ground"
     ).prefetch_related("sites__institution")
 
 
@@ -168,17 +169,38 @@ def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
     return first, following
 
 
-def announcement(*, authority: Authority, year: int, month: int) -> dict:
-    """The registrations ``authority`` granted and those cancelled in that month, each in date order."""
+def _announced(*, authority: Authority, year: int, month: int) -> tuple[QuerySet, QuerySet]:
+    """The registrations ``authority`` granted, and those cancelled, in that month, each in date order."""
     first, following = month_bounds(year, month)
     granted = public_registrations().filter(authority=authority, effective_on__gte=first, effective_on__lt=following)
     cancelled = public_registrations().filter(
         authority=authority, state__in=("cancelled", "revoked"), ended_on__gte=first, ended_on__lt=following
     )
+    return granted.order_by("effective_on", "certificate_code"), cancelled.order_by("ended_on", "certificate_code")
+
+
+def announcement(*, authority: Authority, year: int, month: int) -> dict:
+    """The registrations ``authority`` granted and those cancelled in that month, each in date order."""
+    granted, cancelled = _announced(authority=authority, year=year, month=month)
     return {
         "authority": authority,
         "year": year,
         "month": month,
-        "granted": public_records(list(granted.order_by("effective_on", "certificate_code"))),
-        "cancelled": public_records(list(cancelled.order_by("ended_on", "certificate_code"))),
+        "granted": public_records(list(granted)),
+        "cancelled": public_records(list(cancelled)),
     }
+
+
+def announcement_records(
+    *, authority: Authority, year: int, month: int, chunk_size: int = 2000
+) -> Iterator[tuple[bool, PublicRecord]]:
+    """The announcement's records one by one, granted (``True``) then cancelled, read ``chunk_size``
+    registrations at a time: what the CSV streams, in memory that does not grow with the month."""
+    for is_granted, qs in zip((True, False), _announced(authority=authority, year=year, month=month), strict=True):
+        chunk = []
+        for registration in qs.iterator(chunk_size=chunk_size):
+            chunk.append(registration)
+            if len(chunk) == chunk_size:
+                yield from ((is_granted, record) for record in public_records(chunk))
+                chunk = []
+        yield from ((is_granted, record) for record in public_records(chunk))

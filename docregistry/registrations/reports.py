@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from docregistry.accounts.models import Role, User
-from docregistry.security import neutralise_row
+from docregistry.security import Echo, neutralise_row
 
 from .models import Application, Institution
 from .selectors import applications_reportable_to, local_midnight
@@ -214,19 +214,12 @@ def report_rows(report: Report) -> list[list]:
     return rows
 
 
-class _Echo:
-    """A file-like ``csv.writer`` target that hands each written line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def report_csv(report: Report) -> Iterator[bytes]:
     """The report as CSV, line by line (for a ``StreamingHttpResponse``).
 
     UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly.
     """
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff".encode()
     for row in report_rows(report):
         yield writer.writerow(neutralise_row(row)).encode("utf-8")

@@ -127,11 +127,14 @@ def test_the_monthly_announcement_lists_granted_and_cancelled_as_page_and_csv(cl
     response = client.get(
         reverse("publicregister:announcement_csv", args=[world.authority.pk, today.year, today.month])
     )
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response["Content-Type"].startswith("text/csv") and response.streaming
+    content = b"".join(response.streaming_content)
+    assert content.startswith("\ufeff".encode())  # UTF-8 with a byte-order mark, for Excel
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["公告类别", "姓名"]
     assert [row[0] for row in rows[1:]] == ["准予注册", "注销注册"]
-    assert all(row[6] == registration.certificate_code for row in rows[1:])
-    assert world.physician.id_number not in response.content.decode("utf-8-sig")
+    assert all(row[6] == registration.certificate_code and row[1] == "张伟" for row in rows[1:])
+    assert world.physician.id_number not in content.decode("utf-8-sig")
 
 
 def test_the_announcement_index_leads_to_one_authority_and_month(client, world):
