@@ -5,9 +5,14 @@
     .venv/bin/python bench/list_pages.py 2000 --rounds 3     # SQLite smoke run (temporary file)
 
 Loads N applications over 200 institutions (one hospital holds a tenth of them), with one
-physician account and one roster qualification each, by ``COPY`` on PostgreSQL (``executemany``
-on SQLite) into the tables ``migrate`` made; every table the benchmark fills is emptied first, so
-use a database of its own. ``--no-load`` measures what an earlier run loaded.
+physician account and one roster qualification each, a registration for every approved
+application (63 %, about 630,000 at 1 M; 2 % cancelled, 2 % suspended), N / 7 outbox
+notifications and N / 50 institution reports (three in four waiting for the authority). On
+PostgreSQL the server makes the rows itself (``INSERT … SELECT FROM generate_series``, the
+registrations ``INSERT … SELECT FROM`` the approved applications; the 200 institutions by
+``COPY``), with the secondary indexes dropped for the load and built afterwards; on SQLite by
+``executemany``. Every table the benchmark fills is emptied first, so use a database of its own.
+``--no-load`` measures what an earlier run loaded.
 
 Then it requests every page in-process through the whole middleware stack (DEBUG off), the bare
 view included, interleaved: each round requests every page once, in a shuffled order. The bare
@@ -141,13 +146,16 @@ def copy_rows(table: str, columns: list[str], rows) -> None:
         cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer, size=1 << 20)
 
 
-def insert_series(model, n: int, expressions: dict[str, str], params: dict | None = None, per_row=None) -> None:
+def insert_series(
+    model, n: int, expressions: dict[str, str], params: dict | None = None, per_row=None, source: str = ""
+) -> None:
     """``INSERT … SELECT … FROM generate_series(0, n - 1) AS i``: the database makes the rows itself.
 
     ``expressions`` gives the SQL of the columns that differ per row (in terms of ``i``, of the
     named ``params`` and of the columns of ``per_row``); every other column takes the field's
     default. ``per_row`` names values computed once per row (PostgreSQL does not share a repeated
-    expression), e.g. ``{"state": "CASE … END"}``."""
+    expression), e.g. ``{"state": "CASE … END"}``. ``source`` replaces the series by another
+    ``FROM …`` (then ``n`` is unused)."""
     from django.db import connection
 
     columns, values, args = [], [], dict(params or {})
@@ -165,6 +173,8 @@ def insert_series(model, n: int, expressions: dict[str, str], params: dict | Non
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(values)} FROM generate_series(0, %(last)s) AS i"
     )
+    if source:
+        sql = sql.replace("FROM generate_series(0, %(last)s) AS i", source)
     if per_row:
         computed = ", ".join(f"{sql} AS {name}" for name, sql in per_row.items())
         sql = sql.replace(
@@ -311,19 +321,198 @@ def load_by_generate_series(n: int, *, now, first_inst: int, first_user: int) ->
     )
 
 
+REGISTRATION_STATE_SQL = (
+    "(CASE WHEN a.id %% 50 = 0 THEN 'cancelled' WHEN a.id %% 50 = 1 THEN 'suspended' ELSE 'active' END)"
+)
+
+
+def registration_state_of(application_id: int) -> str:
+    """The same as ``REGISTRATION_STATE_SQL``: 2 % cancelled, 2 % suspended, the rest in force."""
+    return {0: "cancelled", 1: "suspended"}.get(application_id % 50, "active")
+
+
+def load_register_by_sql(n: int, *, now, authority_id: int) -> None:
+    """A registration for every approved application, and the outbox, made by the server (PostgreSQL)."""
+    from docregistry.registrations.models import Notification, Registration
+
+    effective = "(a.decided_at AT TIME ZONE 'Asia/Shanghai')::date"
+    state = REGISTRATION_STATE_SQL
+    insert_series(
+        Registration,
+        0,
+        {
+            "id": "a.id",
+            "physician_id": "a.physician_id",
+            "certificate_code": "a.practice_certificate_code",
+            "institution_id": "a.institution_id",
+            "authority_id": "%(authority)s",
+            "level": "a.level",
+            "category": "a.category",
+            "scope": "a.scope",
+            "practice_area_id": "CASE WHEN a.level = 'physician' THEN '110000' ELSE '110105' END",
+            "state": state,
+            "effective_on": effective,
+            "ended_on": f"CASE WHEN {state} = 'cancelled' THEN LEAST({effective} + 200, %(today)s) END",
+            "suspended_until": f"CASE WHEN {state} = 'suspended' THEN %(today)s + 30 END",
+        },
+        {"authority": authority_id, "today": now.date()},
+        source="FROM registrations_application AS a WHERE a.state = 'authority_approved'",
+    )
+    count = max(n // 7, 1)
+    insert_series(
+        Notification,
+        count,
+        {
+            "id": "1 + i",
+            "channel": "CASE WHEN i %% 2 = 0 THEN 'sms' ELSE 'email' END",
+            "recipient": "CASE WHEN i %% 2 = 0 THEN '13' || lpad(i::text, 9, '0') ELSE 'p' || i || '@example.com' END",
+            "subject": "'注册申请进度'",
+            "body": "'您的执业注册申请已受理，请登录系统查看。'",
+            "state": "CASE WHEN i %% 20 = 0 THEN 'pending' WHEN i %% 20 = 1 THEN 'failed' ELSE 'sent' END",
+            "attempts": "CASE WHEN i %% 20 = 0 THEN 0 ELSE 1 END",
+            "application_id": f"1 + (i * 7) %% {max(n, 1)}",
+            "created_at": "%(now)s - (%(count)s - i) * interval '1 minute'",
+            "sent_at": "CASE WHEN i %% 20 > 1 THEN %(now)s - (%(count)s - i) * interval '1 minute' END",
+        },
+        {"now": now, "count": count},
+    )
+
+
+def load_register_by_rows(n: int, *, now, authority_id: int) -> None:
+    """The same registrations and outbox as ``load_register_by_sql``, by Python rows (SQLite)."""
+    from zoneinfo import ZoneInfo
+
+    from docregistry.registrations.models import Application, Notification, Registration
+
+    approved = list(
+        Application.objects.filter(state="authority_approved")
+        .order_by("pk")
+        .values_list(
+            "pk", "physician_id", "practice_certificate_code", "institution_id", "level", "scope", "decided_at"
+        )
+    )
+    shanghai = ZoneInfo("Asia/Shanghai")
+
+    def registration(k):
+        pk, physician, code, institution, level, scope, decided = approved[k]
+        state = registration_state_of(pk)
+        effective = decided.astimezone(shanghai).date()
+        return {
+            "id": pk,
+            "physician_id": physician,
+            "certificate_code": code,
+            "institution_id": institution,
+            "authority_id": authority_id,
+            "level": level,
+            "category": "clinical",
+            "scope": scope,
+            "practice_area_id": "110000" if level == "physician" else "110105",
+            "state": state,
+            "effective_on": effective,
+            "ended_on": min(effective + datetime.timedelta(days=200), now.date()) if state == "cancelled" else None,
+            "suspended_until": now.date() + datetime.timedelta(days=30) if state == "suspended" else None,
+        }
+
+    columns, rows = rows_for(Registration, len(approved), registration)
+    copy_rows(Registration._meta.db_table, columns, rows)
+    count = max(n // 7, 1)
+
+    def notification(i):
+        created = now - datetime.timedelta(minutes=count - i)
+        state = {0: "pending", 1: "failed"}.get(i % 20, "sent")
+        return {
+            "id": 1 + i,
+            "channel": "sms" if i % 2 == 0 else "email",
+            "recipient": f"13{i:09d}" if i % 2 == 0 else f"p{i}@example.com",
+            "subject": "注册申请进度",
+            "body": "您的执业注册申请已受理，请登录系统查看。",
+            "state": state,
+            "attempts": 0 if state == "pending" else 1,
+            "application_id": 1 + (i * 7) % max(n, 1),
+            "created_at": created,
+            "sent_at": created if state == "sent" else None,
+        }
+
+    columns, rows = rows_for(Notification, count, notification)
+    copy_rows(Notification._meta.db_table, columns, rows)
+
+
+def load_reports(n: int, *, now, staff) -> None:
+    """N / 50 departures reported on registrations in force, spread over the institutions; three in
+    four wait for the authority, the others were recorded (a few thousand rows: ``bulk_create``)."""
+    from django.db import connection
+
+    from docregistry.registrations.models import Registration
+    from docregistry.registrations.register_models import InstitutionReport
+
+    started = time.perf_counter()
+    table = InstitutionReport._meta.db_table
+    count = max(n // 50, 1)
+    every = max(Registration.objects.count() // count, 1)
+    ids = list(
+        Registration.objects.filter(state="active").order_by("pk").values_list("pk", "institution_id")[::every][:count]
+    )
+    reports = [
+        InstitutionReport(
+            registration_id=pk,
+            institution_id=institution,
+            kind="departure",
+            reason="transfer",
+            occurred_on=now.date() - datetime.timedelta(days=k % 30),
+            main=True,
+            reported_by=staff,
+            outcome="" if k % 4 else "noted",
+            handled_by=staff if k % 4 == 0 else None,
+            handled_at=now - datetime.timedelta(minutes=k) if k % 4 == 0 else None,
+        )
+        for k, (pk, institution) in enumerate(ids)
+    ]
+    InstitutionReport.objects.bulk_create(reports, batch_size=5000)
+    # reported_at is auto_now_add: spread it over the last weeks, one a minute, as a queue would be.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET reported_at = %s - (%s - r.n) * interval '1 minute'"
+                f" FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table}) AS r WHERE {table}.id = r.id",
+                [now, count],
+            )
+    else:
+        for k, pk in enumerate(InstitutionReport.objects.order_by("pk").values_list("pk", flat=True)):
+            InstitutionReport.objects.filter(pk=pk).update(reported_at=now - datetime.timedelta(minutes=count - k))
+    print(f"  {len(reports):,} institution reports: {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def load(n: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
     from docregistry.accounts.models import Role, User
     from docregistry.registrations.demo import make_certificate_code
-    from docregistry.registrations.models import Application, Authority, Institution, Notification, StatusChange
+    from docregistry.registrations.models import (
+        Application,
+        Authority,
+        Institution,
+        Notification,
+        Registration,
+        StatusChange,
+    )
+    from docregistry.registrations.register_models import InstitutionReport
     from qualifications.models import Qualification
 
     started = time.perf_counter()
     with transaction.atomic():
         # Start from empty tables (a database of its own: everything these tables hold is dropped).
-        models = (Notification, StatusChange, Application, Qualification, User, Institution, Authority)
+        models = (
+            InstitutionReport,
+            Notification,
+            StatusChange,
+            Application,
+            Registration,
+            Qualification,
+            User,
+            Institution,
+            Authority,
+        )
         if connection.vendor == "postgresql":
             connection.cursor().execute(f"TRUNCATE {', '.join(m._meta.db_table for m in models)} CASCADE")
         else:
@@ -354,11 +543,13 @@ def load(n: int) -> None:
             },
         )
         copy_rows(Institution._meta.db_table, columns, rows)
+        authority = Authority.objects.create(name="北京市卫生健康委员会", region_id="110100")
 
         if connection.vendor == "postgresql":
-            tables = [m._meta.db_table for m in (User, Qualification, Application)]
+            tables = [m._meta.db_table for m in (User, Qualification, Application, Registration, Notification)]
             with indexes_built_afterwards(tables):
                 load_by_generate_series(n, now=now, first_inst=first_inst, first_user=FIRST_USER)
+                load_register_by_sql(n, now=now, authority_id=authority.pk)
         else:
             columns, rows = rows_for(
                 User,
@@ -441,31 +632,34 @@ def load(n: int) -> None:
 
             columns, rows = rows_for(Application, n, application)
             copy_rows(Application._meta.db_table, columns, rows)
+            load_register_by_rows(n, now=now, authority_id=authority.pk)
 
         # The staff accounts below take ids after the loaded rows.
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (Institution, User, Qualification, Application):
+                for model in (Institution, User, Qualification, Application, Registration, Notification):
                     table = model._meta.db_table
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                     )
-        authority = Authority.objects.create(name="北京市卫生健康委员会", region_id="110100")
         User.objects.create_user("clerk", password="x", role=Role.AUTHORITY, authority=authority, mobile="13900000000")
-        User.objects.create_user(
+        hospital = User.objects.create_user(
             "hospital", password="x", role=Role.INSTITUTION, institution_id=first_inst, mobile="13900000001"
         )
         User.objects.create_superuser("admin", password="x")
+        load_reports(n, now=now, staff=hospital)
     loaded = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (Institution, User, Qualification, Application):
+            for model in (Institution, User, Qualification, Application, Registration, Notification, InstitutionReport):
                 cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     else:
         connection.cursor().execute("ANALYZE")
     print(
-        f"loaded {n:,} applications, {n:,} physicians, {n:,} qualifications, {INSTITUTIONS} institutions "
-        f"in {loaded:.1f} s; VACUUM ANALYZE {time.perf_counter() - started - loaded:.1f} s",
+        f"loaded {n:,} applications, {n:,} physicians, {n:,} qualifications, {INSTITUTIONS} institutions, "
+        f"{Registration.objects.count():,} registrations, {Notification.objects.count():,} notifications, "
+        f"{InstitutionReport.objects.count():,} institution reports in {loaded:.1f} s; "
+        f"VACUUM ANALYZE {time.perf_counter() - started - loaded:.1f} s",
         flush=True,
     )
 
@@ -476,7 +670,8 @@ def load(n: int) -> None:
 def pages(n: int) -> list[tuple[str, str, str]]:
     """(label, user, url) for every page measured; the bare view first."""
     from docregistry.registrations import pagination
-    from docregistry.registrations.models import Application
+    from docregistry.registrations.models import Application, Registration
+    from docregistry.registrations.register_models import InstitutionReport
 
     big = Application.objects.filter(institution_id=1).exclude(state="draft").order_by("submitted_at", "pk")
     deep_rows = PAGE_ROWS * (DEEP_PAGE - 1)
@@ -494,6 +689,22 @@ def pages(n: int) -> list[tuple[str, str, str]]:
     inst_cursor = pagination.cursor_for(inst_deep, pagination.INSTITUTION_ORDER)
     queue_cursor = pagination.cursor_for(queue_deep, pagination.QUEUE_ORDER)
     physician = sample.physician.username
+
+    # The register: the authority's list (newest first), the big hospital's 在职医师 (by name), the
+    # authority's queue of institution reports (oldest first), the public announcement of one month.
+    def deep(qs, order):
+        """The cursor of the row that ends page DEEP_PAGE - 1 (or of the last full page if fewer)."""
+        index = min(deep_rows, max(qs.count() - PAGE_ROWS - 1, 0))
+        row = qs.order_by(*order)[index : index + 1].get()
+        return pagination.cursor_for(row, order), row
+
+    register_cursor, _row = deep(Registration.objects.all(), pagination.REGISTER_ORDER)
+    here = Registration.objects.filter(institution_id=1, state__in=("active", "suspended"))
+    physicians_cursor, registered = deep(here, pagination.PHYSICIANS_ORDER)
+    reports_cursor, _row = deep(InstitutionReport.objects.filter(outcome=""), pagination.REPORT_QUEUE_ORDER)
+    month = registered.effective_on
+    announcement = f"/register/announcements/{registered.authority_id}/{month.year}-{month.month}.csv"
+    code_prefix = registered.certificate_code[:12]  # a thousand codes share their first twelve digits
     return [
         ("bare 20-row view", "hospital", "/bench/bare/"),
         ("institution list, page 1", "hospital", "/institution/"),
@@ -520,6 +731,27 @@ def pages(n: int) -> list[tuple[str, str, str]]:
         ("reports, one year", "clerk", "/authority/reports/?date_from=2025-01-01&date_to=2025-12-31"),
         ("reports CSV export", "clerk", "/authority/reports/export.csv"),
         ("reports XLSX export", "clerk", "/authority/reports/export.xlsx"),
+        ("authority register, page 1", "clerk", "/authority/register/"),
+        (f"authority register, page {DEEP_PAGE}", "clerk", f"/authority/register/?after={register_cursor}"),
+        ("authority register, by name prefix", "clerk", f"/authority/register/?q={registered.physician.real_name[0]}"),
+        ("authority register, by full name", "clerk", f"/authority/register/?q={registered.physician.real_name}"),
+        ("authority register, by code prefix", "clerk", f"/authority/register/?q={code_prefix}"),
+        ("authority register, suspended", "clerk", "/authority/register/?state=suspended"),
+        ("authority reports queue, page 1", "clerk", "/authority/register/reports/"),
+        (f"authority reports queue, page {DEEP_PAGE}", "clerk", f"/authority/register/reports/?after={reports_cursor}"),
+        ("institution physicians, page 1", "hospital", "/institution/physicians/"),
+        (
+            f"institution physicians, page {DEEP_PAGE}",
+            "hospital",
+            f"/institution/physicians/?after={physicians_cursor}",
+        ),
+        (
+            "institution physicians, by name prefix",
+            "hospital",
+            f"/institution/physicians/?q={registered.physician.real_name[0]}",
+        ),
+        ("institution physicians, by code prefix", "hospital", f"/institution/physicians/?q={code_prefix}"),
+        ("public announcement CSV (one month)", "", announcement),
         ("physician's applications", physician, "/physician/applications/"),
         ("admin applications", "admin", "/admin/registrations/application/"),
         ("admin applications, by number", "admin", f"/admin/registrations/application/?q={sample.number}"),
@@ -583,6 +815,26 @@ def print_table(page_list, passes) -> None:
         )
 
 
+def csv_memory(client, url: str) -> None:
+    """The public announcement CSV once more under ``tracemalloc``: its rows, its size and the most
+    Python memory held at once while it streamed (flat in the row count when it is streamed)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    response = client.get(url)
+    size = rows = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(
+        f"public announcement CSV: {rows - 1:,} rows, {size / 1e6:.1f} MB, "
+        f"peak traced Python memory while streaming {peak / 1e6:.1f} MB",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="applications to load")
@@ -611,6 +863,8 @@ def main() -> int:
         for _label, username, _url in page_list:
             if username not in clients:
                 clients[username] = Client()
+                if not username:  # the public pages: no login
+                    continue
                 user = User.objects.get(username=username)
                 clients[username].force_login(user)
                 session = clients[username].session
@@ -629,6 +883,7 @@ def main() -> int:
             f"report figures computed by the database (what beat's refresh_reports does): "
             f"min {min(computed):.0f} ms, median {statistics.median(computed):.0f} ms of 3"
         )
+        csv_memory(clients[""], next(url for label, _u, url in page_list if label.startswith("public announcement")))
         passes = []
         for index in range(args.passes):
             passes.append(measure(page_list, args.rounds, clients))
