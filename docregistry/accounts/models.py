@@ -57,9 +57,8 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         indexes = [
-            # 在职医师 by name (keyset on real_name, id), and a search by the start of a name (LIKE '张%'
-            # needs the pattern operator class on PostgreSQL; SQLite builds a plain index).
-            models.Index(fields=["real_name", "id"], name="accounts_user_real_name"),
+            # The register's search by the start of a name (LIKE '张%' needs the pattern operator class
+            # on PostgreSQL; SQLite builds a plain index).
             models.Index(fields=["real_name"], opclasses=["varchar_pattern_ops"], name="accounts_user_name_prefix"),
         ]
         constraints = [

@@ -361,8 +361,11 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-effective_on"]
-        # The authority's register, newest first (keyset on effective_on, id).
-        indexes = [models.Index(fields=["effective_on", "id"], name="registration_register_list")]
+        # The authority's register and an institution's 在职医师, newest first (keyset on effective_on, id).
+        indexes = [
+            models.Index(fields=["effective_on", "id"], name="registration_register_list"),
+            models.Index(fields=["institution", "effective_on", "id"], name="registration_institution_list"),
+        ]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
 

@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 INSTITUTION_ORDER = ("submitted_at", "pk")
 QUEUE_ORDER = ("institution_decided_at", "submitted_at", "pk")
 REGISTER_ORDER = ("-effective_on", "-pk")  # the authority's register: newest first
-PHYSICIANS_ORDER = ("physician__real_name", "pk")  # the institution's 在职医师: by name
+PHYSICIANS_ORDER = ("-effective_on", "-pk")  # the institution's 在职医师: newest registration first
 REPORT_QUEUE_ORDER = ("reported_at", "pk")  # reports waiting for the authority: oldest first
 COUNT_CAP = 1000
 ADMIN_COUNT_CAP = 10_000

@@ -16,7 +16,8 @@ ON_RECORD = (Registration.State.ACTIVE, Registration.State.SUSPENDED)
 
 
 def physicians_at_institution(user: User) -> QuerySet[Registration]:
-    """在职医师: registrations in force or suspended whose main institution, or a filing in force, is the user's.
+    """在职医师: registrations in force or suspended whose main institution, or a filing in force, is the user's,
+    the newest registration first.
 
     Each row carries ``sites_here`` (its filings in force at the institution) and ``departed_on``
     (the day the physician left, if the institution reported it as the main institution).
@@ -25,6 +26,9 @@ def physicians_at_institution(user: User) -> QuerySet[Registration]:
         return Registration.objects.none()
     institution = user.institution_id
     here = PracticeSite.objects.filter(institution_id=institution, ended_on__isnull=True)
+    # The filings here are few: read their registrations first, so that "main institution here OR filed
+    # here" is two index lookups and not a subquery run against every registration.
+    filed = list(here.values_list("registration_id", flat=True))
     departed = InstitutionReport.objects.filter(
         registration=OuterRef("pk"),
         kind=InstitutionReport.Kind.DEPARTURE,
@@ -33,14 +37,14 @@ def physicians_at_institution(user: User) -> QuerySet[Registration]:
     ).order_by("-occurred_on", "-pk")
     return (
         Registration.objects.filter(state__in=ON_RECORD)
-        .filter(Q(institution_id=institution) | Q(pk__in=here.values("registration_id")))
+        .filter(Q(institution_id=institution) | Q(pk__in=filed))
         .select_related("physician")
         .prefetch_related(Prefetch("sites", queryset=here.order_by("starts_on"), to_attr="sites_here"))
         .annotate(
             departed_on=Subquery(departed.values("occurred_on")[:1]),
             departed_reason=Subquery(departed.values("reason")[:1]),
         )
-        .order_by("physician__real_name", "pk")
+        .order_by("-effective_on", "-pk")
     )
 
 

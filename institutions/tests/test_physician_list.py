@@ -1,4 +1,4 @@
-"""在职医师 through HTTP: keyset pages in name order (next, previous, deep) and the prefix search."""
+"""在职医师 through HTTP: keyset pages, newest registration first (next, previous, deep), and the prefix search."""
 
 import pytest
 from django.urls import reverse
@@ -6,7 +6,6 @@ from django.urls import reverse
 from tests.factories import StaffFactory
 from tests.register_rows import link, registrations
 
-# Names that sort by code point in another order than they were registered.
 NAMES = [f"{'王李张'[n % 3]}{chr(0x4E00 + 44 - n)}" for n in range(45)]
 
 
@@ -21,16 +20,16 @@ def names_on(page: str, made) -> list[str]:
     return [name for position, name in sorted(shown) if position >= 0]
 
 
-def test_the_physicians_page_by_name_forward_and_back(client, world, staff):
-    made = registrations(world, NAMES)
-    by_name = sorted(NAMES)
+def test_the_physicians_page_newest_first_forward_and_back(client, world, staff):
+    made = registrations(world, NAMES)  # the n-th registered n days after the first
+    newest_first = NAMES[::-1]
     url = reverse("institutions:physicians")
     pages = [client.get(url).content.decode()]
     while following := link(pages[-1], "next"):
         pages.append(client.get(url + following).content.decode())
-    assert [names_on(page, made) for page in pages] == [by_name[:20], by_name[20:40], by_name[40:]]
+    assert [names_on(page, made) for page in pages] == [newest_first[:20], newest_first[20:40], newest_first[40:]]
     back = client.get(url + link(pages[-1], "prev")).content.decode()
-    assert names_on(back, made) == by_name[20:40]
+    assert names_on(back, made) == newest_first[20:40]
     assert link(pages[0], "prev") is None
 
 
