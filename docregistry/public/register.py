@@ -192,7 +192,7 @@ def announcement(*, authority: Authority, year: int, month: int) -> dict:
 
 
 def announcement_records(
-    *, authority: Authority, year: int, month: int, chunk_size: int = 2000
+    *, authority: Authority, year: int, month: int, chunk_size: int = 500
 ) -> Iterator[tuple[bool, PublicRecord]]:
     """The announcement's records one by one, granted (``True``) then cancelled, read ``chunk_size``
     registrations at a time: what the CSV streams, in memory that does not grow with the month."""

@@ -8,9 +8,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from docregistry.public import register as public
 from publicregister.forms import MSG_NAME_ALONE, MSG_WILDCARD
 from publicregister.tests.helpers import cancelled, registered
 from tests.factories import InstitutionFactory
+from tests.register_rows import registrations
 
 pytestmark = pytest.mark.django_db
 LOOKUP = reverse("publicregister:lookup")
@@ -135,6 +137,21 @@ def test_the_monthly_announcement_lists_granted_and_cancelled_as_page_and_csv(cl
     assert [row[0] for row in rows[1:]] == ["准予注册", "注销注册"]
     assert all(row[6] == registration.certificate_code and row[1] == "张伟" for row in rows[1:])
     assert world.physician.id_number not in content.decode("utf-8-sig")
+
+
+def test_a_month_of_many_registrations_streams_every_row_in_date_order(client, world, django_assert_num_queries):
+    made = registrations(world, [f"王{chr(0x4E00 + n)}" for n in range(7)])  # 1 to 7 January 2024
+    response = client.get(reverse("publicregister:announcement_csv", args=[world.authority.pk, 2024, 1]))
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [(row[1], row[6], row[7]) for row in rows[1:]] == [
+        (r.physician.real_name, r.certificate_code, r.effective_on.isoformat()) for r in made
+    ]
+    # Read three at a time: one query per list (granted, cancelled), and per chunk of three its sites and
+    # its provinces — the queries grow with the chunks, not the rows; every row comes out once.
+    with django_assert_num_queries(2 + 3 * 2):
+        records = list(public.announcement_records(authority=world.authority, year=2024, month=1, chunk_size=3))
+    assert [record.certificate_code for _granted, record in records] == [r.certificate_code for r in made]
 
 
 def test_the_announcement_index_leads_to_one_authority_and_month(client, world):
