@@ -362,9 +362,13 @@ class Registration(models.Model):
     class Meta:
         ordering = ["-effective_on"]
         # The authority's register and an institution's 在职医师, newest first (keyset on effective_on, id).
+        # The last two columns let PostgreSQL read an institution's registrations from the index alone
+        # when 在职医师 is searched by name (the join with the users matching the prefix).
         indexes = [
             models.Index(fields=["effective_on", "id"], name="registration_register_list"),
-            models.Index(fields=["institution", "effective_on", "id"], name="registration_institution_list"),
+            models.Index(
+                fields=["institution", "effective_on", "id", "state", "physician"], name="registration_institution_list"
+            ),
         ]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")

@@ -30,6 +30,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='registration',
-            index=models.Index(fields=['institution', 'effective_on', 'id'], name='registration_institution_list'),
+            index=models.Index(fields=['institution', 'effective_on', 'id', 'state', 'physician'], name='registration_institution_list'),
         ),
     ]
