@@ -343,6 +343,7 @@ def load_register_by_sql(n: int, *, now, authority_id: int) -> None:
         {
             "id": "a.id",
             "physician_id": "a.physician_id",
+            "name": "a.name",
             "certificate_code": "a.practice_certificate_code",
             "institution_id": "a.institution_id",
             "authority_id": "%(authority)s",
@@ -388,18 +389,19 @@ def load_register_by_rows(n: int, *, now, authority_id: int) -> None:
         Application.objects.filter(state="authority_approved")
         .order_by("pk")
         .values_list(
-            "pk", "physician_id", "practice_certificate_code", "institution_id", "level", "scope", "decided_at"
+            "pk", "physician_id", "name", "practice_certificate_code", "institution_id", "level", "scope", "decided_at"
         )
     )
     shanghai = ZoneInfo("Asia/Shanghai")
 
     def registration(k):
-        pk, physician, code, institution, level, scope, decided = approved[k]
+        pk, physician, name, code, institution, level, scope, decided = approved[k]
         state = registration_state_of(pk)
         effective = decided.astimezone(shanghai).date()
         return {
             "id": pk,
             "physician_id": physician,
+            "name": name,
             "certificate_code": code,
             "institution_id": institution,
             "authority_id": authority_id,

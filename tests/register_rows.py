@@ -19,6 +19,7 @@ def registrations(world, names: list[str], *, institution=None, first_code: int 
         made.append(
             Registration.objects.create(
                 physician=physician,
+                name=name,
                 certificate_code=f"110110105{first_code + n:06d}",
                 institution=institution or world.institution,
                 authority=world.authority,

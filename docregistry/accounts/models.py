@@ -56,11 +56,6 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        indexes = [
-            # The register's search by the start of a name (LIKE '张%' needs the pattern operator class
-            # on PostgreSQL; SQLite builds a plain index).
-            models.Index(fields=["real_name"], opclasses=["varchar_pattern_ops"], name="accounts_user_name_prefix"),
-        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["id_number"],

@@ -143,6 +143,7 @@ def _registered_physician(
     prefix = codes.practice_code_prefix(level=level, category=category, region_code=authority.region_id)
     registration = Registration.objects.create(
         physician=physician,
+        name=physician.real_name,
         certificate_code=f"{prefix}{services.next_value(f'cert:{prefix}'):06d}",
         institution=institution,
         authority=authority,

@@ -329,6 +329,9 @@ class Registration(models.Model):
     State = RegistrationState
 
     physician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
+    # The physician's name when registered, copied so that the register is searched by the start of a name
+    # in one index range (a registered physician's name no longer changes: it matched the roster).
+    name = models.CharField(_("name"), max_length=50, blank=True)
     certificate_code = models.CharField(_("practice certificate code"), max_length=15, unique=True)
     institution = models.ForeignKey(Institution, verbose_name=_("main institution"), on_delete=models.PROTECT)
     authority = models.ForeignKey(Authority, verbose_name=_("issued by"), on_delete=models.PROTECT)
@@ -361,13 +364,17 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-effective_on"]
-        # The authority's register and an institution's 在职医师, newest first (keyset on effective_on, id).
-        # The last two columns let PostgreSQL read an institution's registrations from the index alone
-        # when 在职医师 is searched by name (the join with the users matching the prefix).
+        # The authority's register and an institution's 在职医师, newest first (keyset on effective_on, id),
+        # and their search by the start of a name (LIKE '张%' needs the pattern operator class on
+        # PostgreSQL; SQLite builds plain indexes).
         indexes = [
             models.Index(fields=["effective_on", "id"], name="registration_register_list"),
+            models.Index(fields=["institution", "effective_on", "id"], name="registration_institution_list"),
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="registration_name_prefix"),
             models.Index(
-                fields=["institution", "effective_on", "id", "state", "physician"], name="registration_institution_list"
+                fields=["institution", "name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="registration_institution_name",
             ),
         ]
         verbose_name = _("registration")

@@ -310,13 +310,13 @@ def registration_get(*, user: User, pk: int) -> Registration:
 def registrations_search(qs: QuerySet[Registration], *, query: str = "", state: str = "") -> QuerySet[Registration]:
     """Narrow by a prefix, and by state: digits (typed with spaces or full-width) are the start of the
     certificate code, anything else the start of the physician's name — never both ORed, so that
-    each is one index range (the code's unique index, ``accounts_user_real_name_prefix``)."""
+    each is one index range (the code's unique index, ``registration_name_prefix``)."""
     typed = "".join((query or "").split())
     digits = unicodedata.normalize("NFKC", typed)
     if digits.isascii() and digits.isdigit():
         qs = qs.filter(certificate_code__startswith=digits)
     elif typed:
-        qs = qs.filter(physician__real_name__startswith=typed)
+        qs = qs.filter(name__startswith=typed)
     if state:
         qs = qs.filter(state=state)
     return qs

@@ -285,6 +285,7 @@ def _registration_made(*, application: Application, authority: Authority, actor:
     """A registration in force from this application, in its institution's practice area, from today."""
     registration = Registration.objects.create(
         physician=application.physician,
+        name=application.physician.real_name,
         certificate_code=application.practice_certificate_code,
         institution=application.institution,
         authority=authority,
