@@ -329,9 +329,7 @@ class Registration(models.Model):
     State = RegistrationState
 
     physician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
-    # The physician's name when registered, copied so that the register is searched by the start of a name
-    # in one index range (a registered physician's name no longer changes: it matched the roster).
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("name"), max_length=50, blank=True)  # the physician's, copied: it no longer changes
     certificate_code = models.CharField(_("practice certificate code"), max_length=15, unique=True)
     institution = models.ForeignKey(Institution, verbose_name=_("main institution"), on_delete=models.PROTECT)
     authority = models.ForeignKey(Authority, verbose_name=_("issued by"), on_delete=models.PROTECT)
@@ -364,18 +362,12 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-effective_on"]
-        # The authority's register and an institution's 在职医师, newest first (keyset on effective_on, id),
-        # and their search by the start of a name (LIKE '张%' needs the pattern operator class on
-        # PostgreSQL; SQLite builds plain indexes).
-        indexes = [
+        _ops = ["int8_ops", "varchar_pattern_ops"]  # LIKE '张%' by index on PostgreSQL (SQLite ignores opclasses)
+        indexes = [  # newest first (keyset), and by the start of the name
             models.Index(fields=["effective_on", "id"], name="registration_register_list"),
             models.Index(fields=["institution", "effective_on", "id"], name="registration_institution_list"),
-            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="registration_name_prefix"),
-            models.Index(
-                fields=["institution", "name"],
-                opclasses=["int8_ops", "varchar_pattern_ops"],
-                name="registration_institution_name",
-            ),
+            models.Index(fields=["name"], opclasses=_ops[1:], name="registration_name_prefix"),
+            models.Index(fields=["institution", "name"], opclasses=_ops, name="registration_institution_name"),
         ]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
