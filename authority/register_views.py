@@ -108,6 +108,11 @@ REPORT_OFFERED = {
 }
 
 
+def _report_form(report, action: str, data=None) -> ReinstateForm:
+    """One action's comment form on a report's card; its ids carry the report, unique on the page."""
+    return ReinstateForm(data, prefix=action, auto_id=f"id_report{report.pk}_%s")
+
+
 class ReportQueueView(AuthorityView, TemplateView):
     """Departures and reported grounds for cancellation waiting for the authority, oldest first."""
 
@@ -129,7 +134,7 @@ class ReportQueueView(AuthorityView, TemplateView):
                 (
                     report,
                     [
-                        (name, forms.get((report.pk, name)) or ReinstateForm(prefix=name))
+                        (name, forms.get((report.pk, name)) or _report_form(report, name))
                         for name in REPORT_OFFERED[report.kind]
                     ],
                 )
@@ -145,7 +150,7 @@ class ReportQueueView(AuthorityView, TemplateView):
         report = report_selectors.report_get(user=request.user, pk=pk)
         if action not in REPORT_OFFERED[report.kind]:
             raise Http404
-        form = ReinstateForm(request.POST, prefix=action)
+        form = _report_form(report, action, request.POST)
         if form.is_valid():
             try:
                 REPORT_ACTIONS[action](report=report, actor=request.user, **form.cleaned_data)

@@ -1,5 +1,7 @@
 """The authority's register list and reports queue: keyset pages (next, previous, deep) and prefix search."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -113,3 +115,11 @@ def test_the_reports_queue_pages_oldest_first(client, world, clerk):
     assert link(rest, "next") is None
     back = client.get(url + link(rest, "prev")).content.decode()
     assert [r for r in reports if f"/register/reports/{r.pk}/" in back] == reports[:20]
+
+
+def test_the_reports_queue_gives_every_field_an_id_of_its_own(client, world, clerk):
+    open_reports(world, registrations(world, NAMES[:3]))
+    page = client.get(reverse("authority:report_queue")).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert len(re.findall(r'<label for="id_report\d+_note-comment"', page)) == 3
