@@ -260,6 +260,19 @@ def test_the_register_models_are_registered_by_the_models_module():
     assert models.Registration.State is models.RegistrationState
 
 
+def old_departure(world, registration, reason) -> InstitutionReport:
+    """A departure from ``world``'s institution, as its main one, 800 days ago."""
+    return InstitutionReport.objects.create(
+        registration=registration,
+        institution=world.institution,
+        kind=InstitutionReport.Kind.DEPARTURE,
+        reason=reason,
+        occurred_on=TODAY() - 800 * DAY,
+        main=True,
+        reported_by=world.staff,
+    )
+
+
 def departed_and_moved(world, count: int) -> list[Registration]:
     """``count`` registrations whose physician left ``world.institution`` and has a new main institution since."""
     from tests.factories import PhysicianFactory
@@ -277,15 +290,7 @@ def departed_and_moved(world, count: int) -> list[Registration]:
             scope="内科专业",
             effective_on=TODAY() - 900 * DAY,
         )
-        InstitutionReport.objects.create(
-            registration=registration,
-            institution=world.institution,
-            kind=InstitutionReport.Kind.DEPARTURE,
-            reason=InstitutionReport.Reason.TRANSFER,
-            occurred_on=TODAY() - 800 * DAY,
-            main=True,
-            reported_by=world.staff,
-        )
+        old_departure(world, registration, InstitutionReport.Reason.TRANSFER)
         moved.append(registration)
     return moved
 
@@ -309,15 +314,7 @@ def test_beat_reads_only_departures_from_a_main_institution_still_held(world, re
         Registration.State.ACTIVE
     }
     # A departure two years old from the institution that is still the main one is cancelled as before.
-    InstitutionReport.objects.create(
-        registration=registration,
-        institution=world.institution,
-        kind=InstitutionReport.Kind.DEPARTURE,
-        reason=InstitutionReport.Reason.RETIREMENT,
-        occurred_on=TODAY() - 800 * DAY,
-        main=True,
-        reported_by=world.staff,
-    )
+    old_departure(world, registration, InstitutionReport.Reason.RETIREMENT)
     assert reports.departures_cancel_after_two_years() == 1
     registration.refresh_from_db()
     assert registration.state == Registration.State.CANCELLED
