@@ -1,20 +1,23 @@
 """Load benchmark: gunicorn + PostgreSQL + Redis under locust's simulated users of the three portals.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dr_load REDIS_URL=redis://127.0.0.1:6379/8 \\
-        .venv/bin/python bench/load.py                      # 50 users for 3 minutes
-    ... bench/load.py --users 10 --duration 20s             # a short smoke run (CI)
+        flock /work/notes/bench.lock .venv/bin/python bench/load.py     # 50 users for 3 minutes
+    ... bench/load.py --users 5 --duration 15s --physicians 30 --institutions 3   # the CI smoke
 
-It migrates the database, adds a world of its own (institutions, a district authority, physicians
-with applications in every state; names carry a run id, so runs can share a database), signs every
-user in by creating their sessions directly (no login page, so throttling and two-factor sign-in do
-not get in the way), starts gunicorn with the production settings and ``deploy/gunicorn.conf.py``,
-runs locust headless (``bench/locustfile.py``: physicians 6, staff 3, clerks 1 of every 10 users)
-and prints requests/s, p50/p95/p99 per page and the errors. Exits 1 when any request failed.
-Locust runs on the same machine as the server: its own CPU is counted against the site.
+It migrates the database, adds a world of its own (by default 2,000 physicians over 20 institutions and
+a district authority: 4 in 10 physicians have not applied yet, the others have an application in every
+state; names carry a run id, so runs can share a database), signs every user in by creating their
+sessions directly (no login page, so throttling and two-factor sign-in do not get in the way; staff
+sessions are marked two-factor verified), starts gunicorn with the production settings and
+``deploy/gunicorn.conf.py``, runs locust headless (``bench/locustfile.py``: physicians 6, staff 3,
+clerks 1 of every 10 users, reading and posting the real forms: submit with an upload, approve, 受理,
+receipt and review-form PDFs) and prints requests/s, p50/p95/p99 and errors per page, then the totals.
+Exits 1 when any request or write failed. No Celery worker runs: the notifications wait in a queue of
+the run's own, dropped at the end, and review forms are rendered when asked for. Locust runs on the
+same machine as the server: its own CPU is counted against the site.
 """
 
 import argparse
-import csv
 import datetime
 import json
 import os
@@ -57,7 +60,9 @@ def free_port() -> int:
 
 
 def seed(physicians: int, institutions: int) -> dict:
-    """Institutions with staff, one authority with clerks, physicians with 1–2 applications each."""
+    """Institutions with staff, one authority with clerks, physicians: 4 of 10 have not applied yet (they apply
+    during the run; one in four of them qualified three years ago, so the two-year rule asks for a training
+    proof), the others have one application, draft, submitted, confirmed by the institution or approved."""
     import django
 
     django.setup()
@@ -65,6 +70,7 @@ def seed(physicians: int, institutions: int) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
+    from django.utils import timezone
 
     from docregistry.registrations.demo import make_id_number
     from docregistry.registrations.models import Application, Region
@@ -80,7 +86,7 @@ def seed(physicians: int, institutions: int) -> dict:
     authority = factories.AuthorityFactory(name=f"负载测试卫健委{run}", region=region)
     clerks = [
         factories.ClerkFactory(username=f"load-{run}-clerk{n}", authority=authority)
-        for n in range(max(physicians // 100, 2))
+        for n in range(max(physicians // 200, 2))
     ]
     hospitals = [
         factories.InstitutionFactory(name=f"负载测试医院{run}-{n}", registration_number=f"L{run}{n:04d}-911010516")
@@ -89,8 +95,10 @@ def seed(physicians: int, institutions: int) -> dict:
     staff = {
         h.pk: factories.StaffFactory(username=f"load-{run}-staff{n}", institution=h) for n, h in enumerate(hospitals)
     }
-    steps = ("draft", "submitted", "institution_approved", "approved")
-    doctors = []
+    # By the physician's number modulo 10: what they have done before the run.
+    steps = (None, None, None, None, "draft", "submitted", "submitted", "receipt", "institution_approved", "approved")
+    three_years_ago = timezone.localdate() - datetime.timedelta(days=3 * 365 + 30)
+    doctors, fresh, receipts = [], [], set()
     started = time.perf_counter()
     for n in range(physicians):
         doctor = factories.PhysicianFactory(
@@ -98,8 +106,15 @@ def seed(physicians: int, institutions: int) -> dict:
             id_number=make_id_number("110105", born + datetime.timedelta(days=n // 1000), n % 1000),
             mobile=f"13{rng.randrange(10**9):09d}",
             email=f"load-{run}-{n}@example.com",
+            password=None,  # signed in by session only: no Argon2 hash (0.2 s of CPU each)
         )
-        hospital = hospitals[n % len(hospitals)]
+        hospital = hospitals[n // len(steps) % len(hospitals)]  # every hospital gets every step
+        step = steps[n % len(steps)]
+        if step is None:
+            qualified = {"obtained_on": three_years_ago} if n % 40 < 10 else {}
+            factories.qualification_for(doctor, **qualified)
+            fresh.append((doctor, hospital))
+            continue
         world = factories.World(
             physician=doctor,
             qualification=factories.qualification_for(doctor),
@@ -108,9 +123,14 @@ def seed(physicians: int, institutions: int) -> dict:
             authority=authority,
             clerk=clerks[n % len(clerks)],
         )
-        getattr(world, rng.choice(steps))()
+        application = getattr(world, "institution_approved" if step == "receipt" else step)()
+        if step == "receipt":  # kept for the physicians' receipts: no clerk decides it during the run
+            receipts.add(application.pk)
         doctors.append(doctor)
-    print(f"seeded {physicians:,} physicians, {institutions} institutions in {time.perf_counter() - started:.0f} s")
+    print(
+        f"seeded {physicians:,} physicians ({len(fresh):,} to apply during the run), {institutions} institutions, "
+        f"{len(clerks)} clerks in {time.perf_counter() - started:.0f} s"
+    )
 
     def session(user) -> str:
         store = SessionStore()
@@ -134,9 +154,18 @@ def seed(physicians: int, institutions: int) -> dict:
         if state not in (Application.State.DRAFT, Application.State.SUBMITTED):  # nor a clerk one not yet passed on
             waiting.append(pk)
     return {
-        "physician": [{"session": session(d), "applications": by_doctor[d.pk]} for d in doctors],
-        "institution": [{"session": session(s), "applications": by_hospital.get(pk) or [0]} for pk, s in staff.items()],
-        "authority": [{"session": session(c), "applications": waiting or [0]} for c in clerks],
+        "physician": [
+            {
+                "session": session(d),
+                "applications": by_doctor[d.pk],
+                "receipt": next((pk for pk in by_doctor[d.pk] if pk in receipts), None),
+            }
+            for d in doctors
+        ],
+        "fresh": [{"session": session(d), "institution": h.name, "applications": []} for d, h in fresh],
+        "institution": [{"session": session(s), "applications": by_hospital.get(pk, [])} for pk, s in staff.items()],
+        "authority": [{"session": session(c), "applications": waiting} for c in clerks],
+        "reserved": sorted(receipts),
     }
 
 
@@ -168,28 +197,53 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
             time.sleep(0.5)
 
 
-def report(prefix: Path, seconds: float) -> int:
-    rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))  # noqa: SIM115
-    print(f"\n{'page':34} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
-    for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
-        name = "all pages" if row["Name"] == "Aggregated" else row["Name"]
-        print(
-            f"{name:34} {int(row['Request Count']):>9,} {float(row['Requests/s']):>7.1f} {row['50%']:>7} "
-            f"{row['95%']:>7} {row['99%']:>7} {int(row['Failure Count']):>7,}"
+def report(path: Path) -> int:
+    """Every page (locust name) with its count, requests/s, p50/p95/p99 and errors, then the totals; the errors."""
+    figures = json.loads(path.read_text(encoding="utf-8"))
+    seconds = max(figures["seconds"], 1)
+    print(f"\n{'page':48} {'requests':>9} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
+
+    def line(name: str, row: dict) -> str:
+        return (
+            f"{name:48} {row['requests']:>9,} {row['requests'] / seconds:>6.1f} {row['p50']:>7.0f} "
+            f"{row['p95']:>7.0f} {row['p99']:>7.0f} {row['failures']:>7,}"
         )
-    failures = list(csv.DictReader(open(f"{prefix}_failures.csv", encoding="utf-8")))  # noqa: SIM115
-    for failure in failures:
-        print(f"  error: {failure['Name']}: {failure['Error']} x{failure['Occurrences']}")
-    total = next(r for r in rows if r["Name"] == "Aggregated")
-    print(f"\n{int(total['Request Count']):,} requests in {seconds:.0f} s, {int(total['Failure Count']):,} errors")
-    return int(total["Failure Count"])
+
+    for row in sorted(figures["pages"], key=lambda r: (r["name"], r["method"])):
+        print(line(f"{row['name']}", row))
+    total = figures["total"]
+    print(line("all pages", total))
+    for error in figures["errors"]:
+        print(f"  error: {error['method']} {error['name']}: {error['error']} x{error['count']}")
+    for exception in figures["exceptions"]:
+        print(f"  exception in a user x{exception['count']}: {exception['message']}\n{exception['traceback']}")
+    writes = sum(r["requests"] - r["failures"] for r in figures["pages"] if r["method"] == "POST")
+    print(
+        f"\n{total['requests']:,} requests in {seconds:.0f} s ({total['requests'] / seconds:.1f}/s), "
+        f"{writes:,} successful writes, {total['failures']:,} errors"
+        + (f", {len(figures['exceptions'])} kinds of exception" if figures["exceptions"] else "")
+        + f"; {figures['fresh_left']:,} physicians had not applied yet"
+    )
+    done = {r["name"] for r in figures["pages"] if r["method"] == "POST" and r["requests"] > r["failures"]}
+    if missing := sorted(set(WRITES) - done):
+        print(f"no successful write of: {', '.join(missing)} (too short a run, or too few users of the role)")
+    return total["failures"] + sum(e["count"] for e in figures["exceptions"])
+
+
+WRITES = (
+    "physician: create draft (POST)",
+    "physician: submit with a document (POST)",
+    "institution: approve (POST)",
+    "authority: accept 受理 (POST)",
+    "authority: approve (POST)",
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", default="3m", help="locust's --run-time: 3m, 20s, …")
-    parser.add_argument("--physicians", type=int, default=300)
+    parser.add_argument("--physicians", type=int, default=2000)
     parser.add_argument("--institutions", type=int, default=20)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -212,31 +266,50 @@ def _run(args) -> None:
 
     env = {**os.environ, "REDIS_URL": redis_url, "CELERY_QUEUE": f"load-bench-{os.getpid()}"}
     port = free_port()
-    prefix = SCRATCH / "locust"
+    figures = SCRATCH / "locust.json"
+    locust_log = SCRATCH / "locust.log"
     server = None
     try:
         server = start_gunicorn(env, port)
-        started = time.monotonic()
-        subprocess.run(  # noqa: S603
-            [
-                str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-                "--users", str(args.users), "--spawn-rate", str(max(args.users // 10, 1)),
-                "--run-time", args.duration, "--host", f"http://127.0.0.1:{port}",
-                "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
-            ],
-            env={**env, "LOAD_SESSIONS": str(sessions_file)}, check=False, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        seconds = time.monotonic() - started
+        load_before = os.getloadavg()[0]
+        print(f"load average before the run {load_before:.2f}")
+        with open(locust_log, "w") as log:
+            subprocess.run(  # noqa: S603
+                [
+                    str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+                    "--users", str(args.users), "--spawn-rate", str(max(args.users // 10, 1)),
+                    "--run-time", args.duration, "--host", f"http://127.0.0.1:{port}",
+                    "--only-summary", "--loglevel", "WARNING",
+                ],
+                env={**env, "LOAD_SESSIONS": str(sessions_file), "LOAD_REPORT": str(figures)}, check=False,
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+        forget_queue(redis_url, env["CELERY_QUEUE"])
     workers = os.environ.get("WEB_CONCURRENCY") or "gunicorn.conf.py's default"
-    print(f"gunicorn workers: {workers}; {os.cpu_count()} cores; load average now {os.getloadavg()[0]:.1f}")
-    failed = report(prefix, seconds)
-    if failed:  # what the server said about them
+    print(
+        f"gunicorn workers: {workers}; {os.cpu_count()} cores; load average before {load_before:.2f}, "
+        f"at the end {os.getloadavg()[0]:.2f} (1 min)"
+    )
+    if not figures.exists():
+        sys.exit("locust wrote no figures:\n" + locust_log.read_text()[-5000:])
+    failed = report(figures)
+    if failed:  # what locust and the server said about them
+        print(locust_log.read_text()[-3000:])
         print("".join((SCRATCH / "gunicorn.log").read_text().splitlines(keepends=True)[-60:]))
     sys.exit(1 if failed else 0)
+
+
+def forget_queue(redis_url: str, queue: str) -> None:
+    """Drop the run's own Celery queue: its notifications have no worker (the run measures the web tier)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+    client.delete(queue, f"_kombu.binding.{queue}")
+    client.close()
 
 
 if __name__ == "__main__":
