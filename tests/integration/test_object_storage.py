@@ -25,7 +25,7 @@ from qualifications.models import ImportBatch, Qualification
 from qualifications.tests.rosters import person, write_csv
 from tests import factories
 
-from .conftest import stop, test_database_url
+from .conftest import on_postgresql, stop, test_database_url, unavailable
 from .test_production_run import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +55,10 @@ class S3:
 @pytest.fixture
 def s3(settings, monkeypatch, tmp_path):
     """moto's S3 server on a free port, a fresh bucket, and this process's default storage pointed at it."""
-    pytest.importorskip("moto.server")
-    from moto.server import ThreadedMotoServer
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:
+        unavailable(f"moto's S3 server is not installed (pip install 'moto[server]'): {exc}")
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -187,8 +189,8 @@ def web_node(env: dict, tmp_path: Path, name: str):
 def test_a_document_uploaded_through_one_node_is_downloaded_through_another(
     s3, client, tmp_path, transactional_db, django_db_serialized_rollback
 ):
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        pytest.skip("needs DATABASE_URL=postgres://… (the web processes share the test database)")
+    if not on_postgresql():
+        unavailable("needs DATABASE_URL=postgres://… (the two web processes share the test database)")
     world = factories.World.create()
     application = world.draft()
     client.force_login(world.physician)
