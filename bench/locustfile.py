@@ -241,8 +241,9 @@ class _Signed(FastHttpUser):
     def location(response) -> str:
         return urlsplit(response.headers.get("Location") or "").path
 
-    def post(self, url: str, name: str, pairs, *, leads_to: str, then: str, files=None, showing: str = "") -> str:
-        """POST a form; it must redirect to a URL matching ``leads_to``, whose page (``then``) says it worked."""
+    def post(self, url: str, name: str, pairs, *, leads_to: str, then: str, files=None, showing: str = ""):
+        """POST a form; it must redirect to a URL matching ``leads_to``, whose page (``then``) says it worked:
+        that URL and page."""
         if files:
             body = {"data": pairs, "files": files}
         else:
@@ -266,7 +267,7 @@ class _Signed(FastHttpUser):
             if 'class="alert alert-success"' not in html or 'class="alert alert-danger"' in html:
                 response.failure(f"no success message: {shown_errors(html)}")
                 raise Failed
-            return html
+            return target, html
 
     def claim(self, candidates: list[int]) -> int | None:
         for pk in candidates:
@@ -312,17 +313,11 @@ class Physician(_Signed):
         pairs = setting(submitted(form), type="first")
         if not dict(pairs).get("qualification"):
             pairs = setting(pairs, qualification=choices(form, "qualification")[0])
-        with self.client.post("/physician/applications/new/", name="physician: create draft (POST)",
-                              data=urlencode(pairs).encode(), allow_redirects=False, catch_response=True,
-                              headers={"Content-Type": "application/x-www-form-urlencoded"}) as response:  # fmt: skip
-            edit = self.location(response)
-            if response.status_code != 302 or not re.fullmatch(r"/physician/applications/\d+/edit/", edit):
-                html = (response.content or b"").decode(errors="replace")
-                response.failure(f"{response.status_code} {edit}: {shown_errors(html)}")
-                raise Failed
+        edit, html = self.post("/physician/applications/new/", "physician: create draft (POST)", pairs,
+                               leads_to=r"/physician/applications/\d+/edit/", then="physician: application form",
+                               showing='id="application-form"')  # fmt: skip
         pk = int(edit.split("/")[3])
         me["applications"].append(pk)
-        html = self.page(edit, "physician: application form")
         form = Forms(html).form(form_id="application-form")
         found = self.json(
             "/physician/institutions/search/?" + urlencode({"q": me["institution"]}), "physician: institution search"
@@ -450,7 +445,7 @@ class Clerk(_Signed):
             return
         url = f"/authority/applications/{pk}/"
         page = Forms(self.page(url, "authority: application", showing=f'action="{url}accept/"'))
-        html = self.post(f"{url}accept/", "authority: accept 受理 (POST)", submitted(page.form(action=f"{url}accept/")),
+        _, html = self.post(f"{url}accept/", "authority: accept 受理 (POST)", submitted(page.form(action=f"{url}accept/")),
                          leads_to=url, then="authority: application", showing=f'action="{url}approve/"')  # fmt: skip
         form = Forms(html).form(action=f"{url}approve/")
         pairs = [*submitted(form), *(("checklist", code) for code in choices(form, "checklist")), ("action", "approve")]
