@@ -281,7 +281,10 @@ class Physician(_Signed):
     weight = 6
 
     def on_start(self):
-        self.sign_in(random.choice(SESSIONS["physician"]))  # noqa: S311
+        # One in three has an application the institution confirmed, with a receipt to print.
+        holders = [p for p in SESSIONS["physician"] if p["receipt"]]
+        choosing = holders if holders and random.random() < 1 / 3 else SESSIONS["physician"]  # noqa: S311
+        self.sign_in(random.choice(choosing))  # noqa: S311
 
     @step(3)
     def home(self):
@@ -339,7 +342,7 @@ class Physician(_Signed):
         self.post(edit, "physician: submit with a document (POST)", pairs, files=files,
                   leads_to=f"/physician/applications/{pk}/", then="physician: application")  # fmt: skip
 
-    @step(1)
+    @step(2)
     def receipt(self):
         """The receipt of an application the institution confirmed, from the link on its page, and its PDF."""
         pk = self.me.get("receipt")
@@ -444,9 +447,10 @@ class Clerk(_Signed):
         if pk is None:
             return
         url = f"/authority/applications/{pk}/"
-        page = Forms(self.page(url, "authority: application", showing=f'action="{url}accept/"'))
-        _, html = self.post(f"{url}accept/", "authority: accept 受理 (POST)", submitted(page.form(action=f"{url}accept/")),
-                         leads_to=url, then="authority: application", showing=f'action="{url}approve/"')  # fmt: skip
+        html = self.page(url, "authority: application", showing=f'action="{url}approve/"')
+        if (accept := Forms(html).form(action=f"{url}accept/")) is not None:  # not accepted yet (the usual case)
+            _, html = self.post(f"{url}accept/", "authority: accept 受理 (POST)", submitted(accept), leads_to=url,
+                                then="authority: application", showing=f'action="{url}approve/"')  # fmt: skip
         form = Forms(html).form(action=f"{url}approve/")
         pairs = [*submitted(form), *(("checklist", code) for code in choices(form, "checklist")), ("action", "approve")]
         self.post(f"{url}approve/", "authority: approve (POST)", list(dict.fromkeys(pairs)), leads_to=url,
