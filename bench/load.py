@@ -100,7 +100,10 @@ def seed(physicians: int, institutions: int) -> dict:
     three_years_ago = timezone.localdate() - datetime.timedelta(days=3 * 365 + 30)
     doctors, fresh, receipts = [], [], set()
     started = time.perf_counter()
-    for n in range(physicians):
+    # The receipts' applications last: the newest, at the end of the clerks' queue (oldest first), which
+    # they would otherwise fill.
+    order = sorted(range(physicians), key=lambda n: steps[n % len(steps)] == "receipt")
+    for n in order:
         doctor = factories.PhysicianFactory(
             username=f"load-{run}-doc{n}",
             id_number=make_id_number("110105", born + datetime.timedelta(days=n // 1000), n % 1000),
