@@ -306,7 +306,11 @@ class Physician(_Signed):
 
     @step(1)
     def apply(self):
-        """Another physician signs in, creates a first registration, fills it in and submits it with a file."""
+        """Another physician signs in, creates a first registration, fills it in and submits it with a file.
+
+        Not one waiting for the authority: they have an open application (and print its receipt)."""
+        if self.me.get("receipt"):
+            return
         me = next(FRESH, None)
         if me is None:  # every physician of the world has applied
             return
