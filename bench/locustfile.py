@@ -281,9 +281,9 @@ class Physician(_Signed):
     weight = 6
 
     def on_start(self):
-        # One in three has an application the institution confirmed, with a receipt to print.
+        # One in five has an application the institution confirmed, with a receipt to print.
         holders = [p for p in SESSIONS["physician"] if p["receipt"]]
-        choosing = holders if holders and random.random() < 1 / 3 else SESSIONS["physician"]  # noqa: S311
+        choosing = holders if holders and random.random() < 1 / 5 else SESSIONS["physician"]  # noqa: S311
         self.sign_in(random.choice(choosing))  # noqa: S311
 
     @step(3)
@@ -346,7 +346,7 @@ class Physician(_Signed):
         self.post(edit, "physician: submit with a document (POST)", pairs, files=files,
                   leads_to=f"/physician/applications/{pk}/", then="physician: application")  # fmt: skip
 
-    @step(2)
+    @step(1)
     def receipt(self):
         """The receipt of an application the institution confirmed, from the link on its page, and its PDF."""
         pk = self.me.get("receipt")
