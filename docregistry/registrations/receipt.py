@@ -5,12 +5,15 @@ handed over at the authority's counter with the paper materials). The QR code is
 opens the public verification page, and the authority's *open by code* field takes it as scanned.
 """
 
+import hashlib
+import json
+
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from docregistry.public.tokens import review_form_url
 
-from . import reviewform
+from . import rendered, reviewform
 from .checklists import checklist_for
 from .models import Application, Authority
 from .presentation import decision_clock
@@ -18,6 +21,7 @@ from .presentation import decision_clock
 TEMPLATE = "receipt/receipt.html"
 STYLESHEET = "receipt/receipt.css"
 TITLE = "申请回执"
+CACHE_PREFIX = "receipt:v1"
 
 
 def materials_for(application: Application) -> list[str]:
@@ -57,10 +61,27 @@ def receipt_context(application: Application, authority: Authority | None) -> di
 
 
 def receipt_pdf(application: Application, authority: Authority | None) -> bytes:
+    """The receipt, rendered once for what it prints and kept in the file storage (``rendered``).
+
+    The key is a digest of everything printed (the application, the office, the materials, the
+    deadline, today's date), so an edit of any of them, or a new day, renders a new one.
+    """
+    context = receipt_context(application, authority)
+    printed = json.dumps(context, sort_keys=True, default=str).encode()
+    digest = hashlib.sha1(printed, usedforsecurity=False).hexdigest()[:16]
+    key = f"{CACHE_PREFIX}:{application.pk}:{application.version}:{digest}"
+    pdf = rendered.get(key)
+    if pdf is None:
+        pdf = _render(context)
+        rendered.put(key, pdf)
+    return pdf
+
+
+def _render(context: dict) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = render_to_string(TEMPLATE, {"r": receipt_context(application, authority)})
+    html = render_to_string(TEMPLATE, {"r": context})
     font_config = FontConfiguration()
     css = render_to_string(
         STYLESHEET, {"font_url": reviewform.font_path().as_uri(), "font_family": reviewform.FONT_FAMILY}

@@ -120,3 +120,25 @@ def test_no_receipt_before_confirmation_nor_for_another_physician(phys_client, c
     client.force_login(other_physician)
     assert client.get(reverse("physicians:receipt", args=[confirmed.pk])).status_code == 404
     assert client.get(reverse("physicians:receipt_pdf", args=[confirmed.pk])).status_code == 404
+
+
+def test_the_receipt_is_rendered_once_for_what_it_prints(phys_client, world, office, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from docregistry.registrations import receipt
+
+    renders = []
+    render = receipt._render
+    monkeypatch.setattr(receipt, "_render", lambda context: renders.append(context) or render(context))
+    application = world.institution_approved()
+    url = reverse("physicians:receipt_pdf", args=[application.pk])
+    first = phys_client.get(url).content
+    assert phys_client.get(url).content == first
+    assert len(renders) == 1  # the second download is the kept file
+
+    office.office_address = "北京市东城区新址 1层3号窗口"
+    office.save()
+    text = pdf_text(phys_client.get(url).content).replace(" ", "")
+    assert "新址1层3号窗口" in text and len(renders) == 2  # an edit of what it prints renders a new one
+    folder = f"rendered/receipt/v1/{application.pk}"
+    assert len(default_storage.listdir(folder)[1]) == 1  # and the older one is gone
