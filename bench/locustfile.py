@@ -269,6 +269,12 @@ class _Signed(FastHttpUser):
                 raise Failed
             return target, html
 
+    def open_one(self, url: str, name: str, **options) -> None:
+        """GET ``url`` (``{pk}`` in it) for one of the user's applications at random; nothing if they have none."""
+        if self.me["applications"]:
+            pk = random.choice(self.me["applications"])  # noqa: S311
+            self.page(url.format(pk=pk), name, **options)
+
     def claim(self, candidates: list[int]) -> int | None:
         for pk in candidates:
             if pk not in CLAIMED:
@@ -297,9 +303,7 @@ class Physician(_Signed):
 
     @step(3)
     def application(self):
-        if self.me["applications"]:
-            pk = random.choice(self.me["applications"])  # noqa: S311
-            self.page(f"/physician/applications/{pk}/", "physician: application")
+        self.open_one("/physician/applications/{pk}/", "physician: application")
 
     @step(1)
     def qualification(self):
@@ -372,17 +376,11 @@ class Staff(_Signed):
 
     @step(3)
     def application(self):
-        if not self.me["applications"]:
-            return
-        pk = random.choice(self.me["applications"])  # noqa: S311
-        self.page(f"/institution/applications/{pk}/", "institution: application")
+        self.open_one("/institution/applications/{pk}/", "institution: application")
 
     @step(1)
     def preview(self):
-        if not self.me["applications"]:
-            return
-        pk = random.choice(self.me["applications"])  # noqa: S311
-        self.page(f"/institution/applications/{pk}/preview/", "institution: print preview")
+        self.open_one("/institution/applications/{pk}/preview/", "institution: print preview")
 
     @step(3)
     def approve(self):
@@ -401,10 +399,7 @@ class Staff(_Signed):
 
     @step(1)
     def review_form(self):
-        if not self.me["applications"]:
-            return
-        pk = random.choice(self.me["applications"])  # noqa: S311
-        self.page(f"/institution/applications/{pk}/review-form.pdf", "institution: review form PDF", pdf=True)
+        self.open_one("/institution/applications/{pk}/review-form.pdf", "institution: review form PDF", pdf=True)
 
     @step(1)
     def batch_print(self):
@@ -431,10 +426,7 @@ class Clerk(_Signed):
 
     @step(3)
     def application(self):
-        if not self.me["applications"]:
-            return
-        pk = random.choice(self.me["applications"])  # noqa: S311
-        self.page(f"/authority/applications/{pk}/", "authority: application")
+        self.open_one("/authority/applications/{pk}/", "authority: application")
 
     @step(1)
     def institutions(self):
