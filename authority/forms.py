@@ -108,7 +108,10 @@ class ReportForm(forms.Form):
 class RegisterSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or certificate code"), required=False, max_length=30)
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=lambda: [("", _("Any")), *Registration.State.choices]
+        label=_("State"),
+        required=False,
+        choices=lambda: [("", _("Any")), *Registration.State.choices],
+        widget=forms.Select(attrs={"aria-label": _("State"), "class": "form-select w-auto"}),  # beside the search box
     )
 
 

@@ -15,6 +15,7 @@ from django.db import connections
 from django.test import Client
 
 from tests import factories
+from tests.register_rows import open_reports, registrations
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,8 @@ def pages(django_db_serialized_rollback, transactional_db):
     draft = world.draft()
     draft.refresh_from_db()
     forwarded = world.institution_approved()
+    registered = registrations(world, ["王芳", "李娜"])
+    open_reports(world, registered)  # the register, its queue and 在职医师 have rows
     return world, [
         (None, PHONE, ["/", "/physician/login/", "/physician/signup/", "/institution/login/", "/authority/login/"]),
         (
@@ -50,7 +53,16 @@ def pages(django_db_serialized_rollback, transactional_db):
                 (f"/physician/applications/{draft.pk}/edit/", "button[name=upload]"),
             ],
         ),
-        (world.staff, DESKTOP, ["/institution/", f"/institution/applications/{forwarded.pk}/", "/account/2fa/verify/"]),
+        (
+            world.staff,
+            DESKTOP,
+            [
+                "/institution/",
+                f"/institution/applications/{forwarded.pk}/",
+                "/institution/physicians/",
+                "/account/2fa/verify/",
+            ],
+        ),
         (
             world.clerk,
             DESKTOP,
@@ -63,6 +75,9 @@ def pages(django_db_serialized_rollback, transactional_db):
                 "/authority/windows/",
                 "/authority/office/",
                 "/authority/reports/",
+                "/authority/register/",
+                f"/authority/register/{registered[0].pk}/",
+                "/authority/register/reports/",
             ],
         ),
     ]
@@ -110,5 +125,5 @@ def test_every_page_has_no_axe_violation(browser, live_server, pages, language):
             context.close()
     finally:
         connections.close_all()
-    assert checked == 26
+    assert checked == 30
     assert not found, "\n".join(f"{url}\n  " + "\n  ".join(problems) for url, problems in found.items())
